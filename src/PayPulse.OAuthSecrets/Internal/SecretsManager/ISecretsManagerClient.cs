@@ -1,0 +1,23 @@
+namespace PayPulse.OAuthSecrets.Internal.SecretsManager;
+
+/// <summary>
+/// The Secrets Manager operations the library needs. Every method validates its arguments before any request,
+/// retries transient failures, and throws <see cref="SecretsManagerException"/> for service errors.
+/// </summary>
+internal interface ISecretsManagerClient
+{
+    /// <summary>GetSecretValue of the current (AWSCURRENT) version.</summary>
+    Task<SecretValue> GetSecretValueAsync(string secretId, CancellationToken cancellationToken = default);
+
+    /// <summary>CreateSecret with a value. The same <paramref name="clientRequestToken"/> is sent on every retry.</summary>
+    Task<SecretWriteResult> CreateSecretAsync(NewSecret secret, string clientRequestToken, CancellationToken cancellationToken = default);
+
+    /// <summary>PutSecretValue. The same <paramref name="clientRequestToken"/> is sent on every retry.</summary>
+    Task<SecretWriteResult> PutSecretValueAsync(string secretId, string secretString, string clientRequestToken, CancellationToken cancellationToken = default);
+
+    /// <summary>DeleteSecret, by default without a recovery window. Succeeds when the secret does not exist.</summary>
+    Task DeleteSecretAsync(string secretId, bool forceDeleteWithoutRecovery = true, CancellationToken cancellationToken = default);
+
+    /// <summary>DescribeSecret.</summary>
+    Task<SecretDescription> DescribeSecretAsync(string secretId, CancellationToken cancellationToken = default);
+}

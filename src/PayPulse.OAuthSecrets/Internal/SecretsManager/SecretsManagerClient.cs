@@ -1,0 +1,394 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Reflection;
+using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
+using Amazon.Runtime;
+using Amazon.Runtime.Credentials;
+using Amazon.Runtime.Signing;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Polly;
+using Polly.Retry;
+
+namespace PayPulse.OAuthSecrets.Internal.SecretsManager;
+
+/// <summary>
+/// A small Secrets Manager client over the AWS JSON 1.1 protocol: requests are signed with AWSSDK.Core's SigV4
+/// signer on every attempt, transient failures are retried by a Polly pipeline with capped full-jitter backoff,
+/// and failed responses become <see cref="SecretsManagerException"/>s.
+/// </summary>
+internal sealed class SecretsManagerClient : ISecretsManagerClient
+{
+    /// <summary>The name of the <see cref="HttpClient"/> registered for Secrets Manager.</summary>
+    public const string HttpClientName = "PayPulse.OAuthSecrets.SecretsManager";
+
+    /// <summary>The largest response body read; anything longer is an invalid response.</summary>
+    public const int MaxResponseBytes = 1024 * 1024;
+
+    private const string ContentType = "application/x-amz-json-1.1";
+
+    private static readonly MediaTypeHeaderValue ContentTypeHeader = new(ContentType);
+
+    private readonly HttpClient _httpClient;
+    private readonly SecretsManagerEndpoint _endpoint;
+    private readonly OAuthSecretsOptions _options;
+    private readonly TimeProvider _timeProvider;
+    private readonly ILogger _logger;
+    private readonly ResiliencePipeline _pipeline;
+    private readonly Func<double> _jitter;
+
+    public SecretsManagerClient(
+        HttpClient httpClient,
+        SecretsManagerEndpoint endpoint,
+        OAuthSecretsOptions options,
+        TimeProvider? timeProvider = null,
+        ILogger<SecretsManagerClient>? logger = null,
+        Func<double>? jitter = null)
+    {
+        ArgumentNullException.ThrowIfNull(httpClient);
+        ArgumentNullException.ThrowIfNull(endpoint);
+        ArgumentNullException.ThrowIfNull(options);
+        _httpClient = httpClient;
+        _endpoint = endpoint;
+        _options = options;
+        _timeProvider = timeProvider ?? TimeProvider.System;
+        _logger = logger ?? (ILogger)NullLogger.Instance;
+        _jitter = jitter ?? Random.Shared.NextDouble;
+        _pipeline = BuildPipeline();
+    }
+
+    /// <summary>Gets the user-agent token added to every request: <c>lib/PayPulse.OAuthSecrets#version</c>.</summary>
+    public static string UserAgent { get; } = "lib/PayPulse.OAuthSecrets#" + LibraryVersion();
+
+    /// <summary>The primary handler for the Secrets Manager <see cref="HttpClient"/>: pooled, no redirects.</summary>
+    public static SocketsHttpHandler CreatePrimaryHandler() => new()
+    {
+        AllowAutoRedirect = false,
+        AutomaticDecompression = DecompressionMethods.None,
+        PooledConnectionLifetime = TimeSpan.FromMinutes(5),
+        PooledConnectionIdleTimeout = TimeSpan.FromMinutes(1),
+        ConnectTimeout = TimeSpan.FromSeconds(10),
+        UseCookies = false,
+    };
+
+    /// <summary>The wait before retry number <paramref name="retry"/> (0-based): full jitter over a capped exponential.</summary>
+    public static TimeSpan BackoffDelay(int retry, TimeSpan baseDelay, TimeSpan maxDelay, double random)
+    {
+        var exponential = baseDelay.TotalMilliseconds * Math.Pow(2, Math.Min(retry, 30));
+        var cap = Math.Min(exponential, maxDelay.TotalMilliseconds);
+        return TimeSpan.FromMilliseconds(Math.Clamp(random, 0, 1) * cap);
+    }
+
+    public async Task<SecretValue> GetSecretValueAsync(string secretId, CancellationToken cancellationToken = default)
+    {
+        SecretsManagerLimits.ValidateSecretId(secretId);
+        var response = await SendAsync(
+            "GetSecretValue",
+            secretId,
+            new SecretsManagerWire.SecretIdRequest { SecretId = secretId },
+            SecretsManagerJsonContext.Default.SecretIdRequest,
+            SecretsManagerJsonContext.Default.GetSecretValueResponse,
+            cancellationToken).ConfigureAwait(false);
+        return new SecretValue(response.Name ?? secretId, response.Arn, response.VersionId, response.SecretString, response.SecretBinary);
+    }
+
+    public async Task<SecretWriteResult> CreateSecretAsync(NewSecret secret, string clientRequestToken, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(secret);
+        SecretsManagerLimits.ValidateName(secret.Name, nameof(secret));
+        SecretsManagerLimits.ValidateSecretString(secret.SecretString, nameof(secret));
+        SecretsManagerLimits.ValidateClientRequestToken(clientRequestToken);
+        var request = new SecretsManagerWire.CreateSecretRequest
+        {
+            Name = secret.Name,
+            ClientRequestToken = clientRequestToken,
+            SecretString = secret.SecretString,
+            Description = secret.Description,
+            KmsKeyId = string.IsNullOrWhiteSpace(secret.KmsKeyId) ? null : secret.KmsKeyId,
+            Tags = secret.Tags is { Count: > 0 } tags
+                ? tags.Select(t => new SecretsManagerWire.Tag { Key = t.Key, Value = t.Value }).ToArray()
+                : null,
+        };
+        var response = await SendAsync(
+            "CreateSecret",
+            secret.Name,
+            request,
+            SecretsManagerJsonContext.Default.CreateSecretRequest,
+            SecretsManagerJsonContext.Default.WriteSecretResponse,
+            cancellationToken).ConfigureAwait(false);
+        return new SecretWriteResult(response.Name ?? secret.Name, response.Arn, response.VersionId);
+    }
+
+    public async Task<SecretWriteResult> PutSecretValueAsync(string secretId, string secretString, string clientRequestToken, CancellationToken cancellationToken = default)
+    {
+        SecretsManagerLimits.ValidateSecretId(secretId);
+        SecretsManagerLimits.ValidateSecretString(secretString);
+        SecretsManagerLimits.ValidateClientRequestToken(clientRequestToken);
+        var response = await SendAsync(
+            "PutSecretValue",
+            secretId,
+            new SecretsManagerWire.PutSecretValueRequest
+            {
+                SecretId = secretId, ClientRequestToken = clientRequestToken, SecretString = secretString,
+            },
+            SecretsManagerJsonContext.Default.PutSecretValueRequest,
+            SecretsManagerJsonContext.Default.WriteSecretResponse,
+            cancellationToken).ConfigureAwait(false);
+        return new SecretWriteResult(response.Name ?? secretId, response.Arn, response.VersionId);
+    }
+
+    public async Task DeleteSecretAsync(string secretId, bool forceDeleteWithoutRecovery = true, CancellationToken cancellationToken = default)
+    {
+        SecretsManagerLimits.ValidateSecretId(secretId);
+        await SendAsync(
+            "DeleteSecret",
+            secretId,
+            new SecretsManagerWire.DeleteSecretRequest
+            {
+                SecretId = secretId, ForceDeleteWithoutRecovery = forceDeleteWithoutRecovery ? true : null,
+            },
+            SecretsManagerJsonContext.Default.DeleteSecretRequest,
+            SecretsManagerJsonContext.Default.DeleteSecretResponse,
+            cancellationToken).ConfigureAwait(false);
+    }
+
+    public async Task<SecretDescription> DescribeSecretAsync(string secretId, CancellationToken cancellationToken = default)
+    {
+        SecretsManagerLimits.ValidateSecretId(secretId);
+        var response = await SendAsync(
+            "DescribeSecret",
+            secretId,
+            new SecretsManagerWire.SecretIdRequest { SecretId = secretId },
+            SecretsManagerJsonContext.Default.SecretIdRequest,
+            SecretsManagerJsonContext.Default.DescribeSecretResponse,
+            cancellationToken).ConfigureAwait(false);
+        return new SecretDescription(
+            response.Name ?? secretId,
+            response.Arn,
+            response.KmsKeyId,
+            FromEpochSeconds(response.CreatedDate),
+            FromEpochSeconds(response.LastChangedDate),
+            FromEpochSeconds(response.DeletedDate));
+    }
+
+    private static DateTimeOffset? FromEpochSeconds(double? seconds) =>
+        seconds is { } s ? DateTimeOffset.UnixEpoch.AddTicks((long)(s * TimeSpan.TicksPerSecond)) : null;
+
+    private static string LibraryVersion()
+    {
+        var version = typeof(SecretsManagerClient).Assembly
+            .GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "0.0.0";
+        var plus = version.IndexOf('+', StringComparison.Ordinal);
+        return plus < 0 ? version : version[..plus];
+    }
+
+    private ResiliencePipeline BuildPipeline()
+    {
+        if (_options.MaxAttempts <= 1)
+        {
+            return ResiliencePipeline.Empty;
+        }
+
+        return new ResiliencePipelineBuilder { TimeProvider = _timeProvider }
+            .AddRetry(new RetryStrategyOptions
+            {
+                MaxRetryAttempts = _options.MaxAttempts - 1,
+                ShouldHandle = static args => ValueTask.FromResult(
+                    args.Outcome.Exception is SecretsManagerException { IsTransient: true }),
+                DelayGenerator = args => ValueTask.FromResult<TimeSpan?>(
+                    BackoffDelay(args.AttemptNumber, _options.RetryBaseDelay, _options.MaxRetryDelay, _jitter())),
+                OnRetry = args =>
+                {
+                    if (args.Outcome.Exception is SecretsManagerException ex)
+                    {
+                        Log.RetryingSecretsManagerCall(_logger, args.AttemptNumber + 1, _options.MaxAttempts, args.RetryDelay, ex.Kind, ex.ErrorCode, ex);
+                    }
+
+                    return default;
+                },
+            })
+            .Build();
+    }
+
+    private async Task<TResponse> SendAsync<TRequest, TResponse>(
+        string operation,
+        string secretId,
+        TRequest request,
+        JsonTypeInfo<TRequest> requestType,
+        JsonTypeInfo<TResponse> responseType,
+        CancellationToken cancellationToken)
+    {
+        var body = JsonSerializer.SerializeToUtf8Bytes(request, requestType);
+        return await _pipeline.ExecuteAsync(
+            async token => await SendOnceAsync(operation, secretId, body, responseType, token).ConfigureAwait(false),
+            cancellationToken).ConfigureAwait(false);
+    }
+
+    private async ValueTask<TResponse> SendOnceAsync<TResponse>(
+        string operation, string secretId, byte[] body, JsonTypeInfo<TResponse> responseType, CancellationToken cancellationToken)
+    {
+        using var timeout = new CancellationTokenSource(_options.AttemptTimeout, _timeProvider);
+        using var attempt = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
+        try
+        {
+            using var message = await CreateSignedRequestAsync(operation, secretId, body, attempt.Token).ConfigureAwait(false);
+            using var response = await _httpClient
+                .SendAsync(message, HttpCompletionOption.ResponseHeadersRead, attempt.Token)
+                .ConfigureAwait(false);
+            var content = await ReadBodyAsync(response, operation, secretId, attempt.Token).ConfigureAwait(false);
+
+            if (!response.IsSuccessStatusCode)
+            {
+                throw SecretsManagerErrorMapper.FromResponse(operation, secretId, response.StatusCode, response.Headers, content.Span);
+            }
+
+            try
+            {
+                return JsonSerializer.Deserialize(content.Span, responseType) ??
+                       throw new JsonException("The response body is the JSON literal null.");
+            }
+            catch (JsonException ex)
+            {
+                throw new SecretsManagerException(
+                    $"Secrets Manager {operation} on '{secretId}' returned a response that is not the expected JSON.",
+                    SecretsManagerErrorKind.InvalidResponse,
+                    errorCode: null,
+                    response.StatusCode,
+                    RequestId(response),
+                    ex);
+            }
+        }
+        catch (OperationCanceledException ex) when (!cancellationToken.IsCancellationRequested && timeout.IsCancellationRequested)
+        {
+            throw new SecretsManagerException(
+                $"Secrets Manager {operation} on '{secretId}' timed out after {_options.AttemptTimeout.TotalSeconds:0.###} s.",
+                SecretsManagerErrorKind.Timeout,
+                errorCode: null,
+                statusCode: null,
+                requestId: null,
+                ex);
+        }
+        catch (Exception ex) when (ex is HttpRequestException or IOException && !cancellationToken.IsCancellationRequested)
+        {
+            throw new SecretsManagerException(
+                $"Secrets Manager {operation} on '{secretId}' failed to connect or lost the connection: {ex.Message}",
+                SecretsManagerErrorKind.Network,
+                errorCode: null,
+                statusCode: null,
+                requestId: null,
+                ex);
+        }
+    }
+
+    private async Task<HttpRequestMessage> CreateSignedRequestAsync(string operation, string secretId, byte[] body, CancellationToken cancellationToken)
+    {
+        var credentials = await ResolveCredentialsAsync(operation, secretId).ConfigureAwait(false);
+        var target = "secretsmanager." + operation;
+
+        var signingRequest = new AWSSigningRequest
+        {
+            HttpMethod = HttpMethod.Post,
+            RequestUri = _endpoint.ServiceUrl,
+            Content = body,
+        };
+        signingRequest.Headers["Content-Type"] = ContentType;
+        signingRequest.Headers["X-Amz-Target"] = target;
+
+        var signed = await AWSSigV4Signer.SignAsync(
+            signingRequest,
+            new AWSSigV4Parameters
+            {
+                Credentials = credentials,
+                Region = _endpoint.Region,
+                Service = SecretsManagerEndpoint.SigningName,
+                SignedAt = _timeProvider.GetUtcNow().UtcDateTime,
+            },
+            cancellationToken).ConfigureAwait(false);
+
+        var message = new HttpRequestMessage(HttpMethod.Post, _endpoint.ServiceUrl)
+        {
+            Content = new ByteArrayContent(body),
+        };
+        message.Content.Headers.ContentType = ContentTypeHeader;
+        message.Headers.TryAddWithoutValidation("X-Amz-Target", target);
+        foreach (var header in signed.Headers)
+        {
+            if (header.Key.Equals("Host", StringComparison.OrdinalIgnoreCase) ||
+                header.Key.Equals("Content-Type", StringComparison.OrdinalIgnoreCase) ||
+                header.Key.Equals("X-Amz-Target", StringComparison.OrdinalIgnoreCase))
+            {
+                continue;
+            }
+
+            message.Headers.TryAddWithoutValidation(header.Key, header.Value);
+        }
+
+        message.Headers.TryAddWithoutValidation("User-Agent", UserAgent);
+        return message;
+    }
+
+    private async Task<AWSCredentials> ResolveCredentialsAsync(string operation, string secretId)
+    {
+        if (_options.Credentials is { } credentials)
+        {
+            return credentials;
+        }
+
+        try
+        {
+            return await DefaultAWSCredentialsIdentityResolver.GetCredentialsAsync().ConfigureAwait(false);
+        }
+        catch (AmazonClientException ex)
+        {
+            throw new SecretsManagerException(
+                $"Secrets Manager {operation} on '{secretId}' could not be signed: no AWS credentials were found " +
+                "(environment variables, profile, web identity, container or instance metadata). " +
+                "Set them, or OAuthSecretsOptions.Credentials.",
+                SecretsManagerErrorKind.Authentication,
+                errorCode: null,
+                statusCode: null,
+                requestId: null,
+                ex);
+        }
+    }
+
+    private static async Task<ReadOnlyMemory<byte>> ReadBodyAsync(
+        HttpResponseMessage response, string operation, string secretId, CancellationToken cancellationToken)
+    {
+        if (response.Content.Headers.ContentLength > MaxResponseBytes)
+        {
+            throw TooLarge(response, operation, secretId);
+        }
+
+        var stream = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
+        await using (stream.ConfigureAwait(false))
+        {
+            using var buffer = new MemoryStream();
+            var chunk = new byte[16 * 1024];
+            int read;
+            while ((read = await stream.ReadAsync(chunk, cancellationToken).ConfigureAwait(false)) > 0)
+            {
+                if (buffer.Length + read > MaxResponseBytes)
+                {
+                    throw TooLarge(response, operation, secretId);
+                }
+
+                buffer.Write(chunk, 0, read);
+            }
+
+            return buffer.GetBuffer().AsMemory(0, (int)buffer.Length);
+        }
+    }
+
+    private static SecretsManagerException TooLarge(HttpResponseMessage response, string operation, string secretId) =>
+        new(
+            $"Secrets Manager {operation} on '{secretId}' returned a response larger than {MaxResponseBytes} bytes.",
+            SecretsManagerErrorKind.InvalidResponse,
+            errorCode: null,
+            response.StatusCode,
+            RequestId(response));
+
+    private static string? RequestId(HttpResponseMessage response) =>
+        response.Headers.TryGetValues("x-amzn-RequestId", out var values) ? values.FirstOrDefault() : null;
+}

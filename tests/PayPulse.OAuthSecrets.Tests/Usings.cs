@@ -1,0 +1,3 @@
+global using System.Net;
+global using Microsoft.Extensions.Time.Testing;
+global using PayPulse.OAuthSecrets.Tests.Fakes;
