@@ -66,4 +66,61 @@ public sealed class OAuthSecretsOptions
     /// Range: 0 to 5 minutes.
     /// </summary>
     public TimeSpan MaxRetryDelay { get; set; } = TimeSpan.FromSeconds(20);
+
+    /// <summary>
+    /// Gets or sets the prefix of each user's secret name; the user id follows it. Default: <c>gmail/user/</c>, the
+    /// name the Python Lambdas use. ASCII letters, digits and <c>/_+=.@-</c>, at most 128 characters.
+    /// </summary>
+    [Required]
+    public string SecretNamePrefix { get; set; } = "gmail/user/";
+
+    /// <summary>
+    /// Gets or sets the name of the secret that holds the Google OAuth client id (a plain string).
+    /// Default: <c>Google-OAuth-Client-ID</c>. Not read when <see cref="GoogleClientId"/> is set.
+    /// </summary>
+    [Required]
+    public string ClientIdSecretName { get; set; } = "Google-OAuth-Client-ID";
+
+    /// <summary>
+    /// Gets or sets the Google OAuth client id (the iOS client: public, no secret). Default: <see langword="null"/>,
+    /// which means it is read from the <see cref="ClientIdSecretName"/> secret once per process.
+    /// </summary>
+    public string? GoogleClientId { get; set; }
+
+    /// <summary>
+    /// Gets or sets the scope stored when a grant names none and nothing is stored yet.
+    /// Default: <c>https://www.googleapis.com/auth/gmail.readonly</c>.
+    /// </summary>
+    [Required]
+    public string DefaultScope { get; set; } = "https://www.googleapis.com/auth/gmail.readonly";
+
+    /// <summary>
+    /// Gets or sets the AWS KMS key (id, ARN or alias) that encrypts newly created user secrets. Default:
+    /// <see langword="null"/>, which means the account's <c>aws/secretsmanager</c> key. Existing secrets keep theirs.
+    /// </summary>
+    public string? KmsKeyId { get; set; }
+
+    /// <summary>Gets the tags put on newly created user secrets. Default: none.</summary>
+    public IDictionary<string, string> SecretTags { get; } = new Dictionary<string, string>(StringComparer.Ordinal);
+
+    /// <summary>
+    /// Gets or sets how long a bundle this process has just read or written may stand in for a new read, so that an
+    /// update right after a get costs one write and no read. Default: 30 seconds. Range: 0 (always read) to 5 minutes.
+    /// The reuse covers this process only: another process's write inside the window is not seen.
+    /// </summary>
+    public TimeSpan RecentReadReuseWindow { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// Gets or sets how long storing a user's tokens keeps retrying while Secrets Manager still reports the user's
+    /// secret as scheduled for deletion (a force delete completes asynchronously). Default: 30 seconds.
+    /// Range: 0 (no retry) to 5 minutes.
+    /// </summary>
+    public TimeSpan RecreateAfterDeletionTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// Gets or sets a value indicating whether secrets are kept in this process (<see cref="InProcessSecretStore"/>)
+    /// instead of AWS Secrets Manager: for local development, samples and tests. Same names, JSON and merge rules;
+    /// nothing is persisted. Default: <see langword="false"/>.
+    /// </summary>
+    public bool UseInProcessSecretStore { get; set; }
 }

@@ -83,7 +83,9 @@ internal static partial class SecretsManagerErrorMapper
             case "ResourceExistsException":
                 return SecretsManagerErrorKind.AlreadyExists;
             case "InvalidRequestException":
-                return message?.Contains("scheduled for deletion", StringComparison.OrdinalIgnoreCase) == true
+                return message is not null &&
+                       (message.Contains("scheduled for deletion", StringComparison.OrdinalIgnoreCase) ||
+                        message.Contains("marked for deletion", StringComparison.OrdinalIgnoreCase))
                     ? SecretsManagerErrorKind.ScheduledForDeletion
                     : SecretsManagerErrorKind.InvalidRequest;
             case "InvalidParameterException" or "ValidationException" or "ValidationError" or "InvalidParameterValue"

@@ -1,0 +1,90 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using PayPulse.OAuthSecrets;
+using PayPulse.OAuthSecrets.Internal;
+using PayPulse.OAuthSecrets.Internal.SecretsManager;
+
+#pragma warning disable IDE0130 // DI extensions live in the DI namespace, as in Microsoft.Extensions.*.
+namespace Microsoft.Extensions.DependencyInjection;
+#pragma warning restore IDE0130
+
+/// <summary>Registers PayPulse.OAuthSecrets in an <see cref="IServiceCollection"/>.</summary>
+public static class OAuthSecretsServiceCollectionExtensions
+{
+    /// <summary>
+    /// Registers <see cref="IOAuthTokenStore"/> and what it needs, with options from code or configuration registered
+    /// elsewhere, validated when the host starts. Every service is added with <c>TryAdd</c>, so calling this twice is
+    /// harmless and any service can be replaced by registering it first.
+    /// </summary>
+    /// <param name="services">The service collection.</param>
+    /// <returns>The same service collection.</returns>
+    public static IServiceCollection AddPayPulseOAuthSecrets(this IServiceCollection services)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        services.AddOptions<OAuthSecretsOptions>().ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<OAuthSecretsOptions>, OAuthSecretsOptionsValidator>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<OAuthSecretsOptions>, OAuthSecretsOptionsCustomValidator>());
+
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddHttpClient(SecretsManagerClient.HttpClientName)
+            .ConfigurePrimaryHttpMessageHandler(SecretsManagerClient.CreatePrimaryHandler);
+
+        services.TryAddSingleton(sp => new InProcessSecretStore(sp.GetRequiredService<TimeProvider>()));
+        services.TryAddSingleton<ISecretsManagerClient>(CreateSecretsManagerClient);
+        services.TryAddSingleton<IOAuthTokenStore>(sp => new SecretsManagerOAuthTokenStore(
+            sp.GetRequiredService<ISecretsManagerClient>(),
+            sp.GetRequiredService<IOptions<OAuthSecretsOptions>>(),
+            sp.GetRequiredService<TimeProvider>(),
+            Loggers(sp).CreateLogger<SecretsManagerOAuthTokenStore>()));
+        return services;
+    }
+
+    /// <summary>Registers PayPulse.OAuthSecrets with options set in code.</summary>
+    /// <param name="services">The service collection.</param>
+    /// <param name="configure">Sets the options.</param>
+    /// <returns>The same service collection.</returns>
+    public static IServiceCollection AddPayPulseOAuthSecrets(this IServiceCollection services, Action<OAuthSecretsOptions> configure)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        ArgumentNullException.ThrowIfNull(configure);
+        services.Configure(configure);
+        return services.AddPayPulseOAuthSecrets();
+    }
+
+    /// <summary>
+    /// Registers PayPulse.OAuthSecrets with options bound from a configuration section, such as
+    /// <c>configuration.GetSection("PayPulse:OAuthSecrets")</c>.
+    /// </summary>
+    /// <param name="services">The service collection.</param>
+    /// <param name="configuration">The configuration section that holds the options.</param>
+    /// <returns>The same service collection.</returns>
+    public static IServiceCollection AddPayPulseOAuthSecrets(this IServiceCollection services, IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        ArgumentNullException.ThrowIfNull(configuration);
+        services.AddOptions<OAuthSecretsOptions>().Bind(configuration);
+        return services.AddPayPulseOAuthSecrets();
+    }
+
+    private static ISecretsManagerClient CreateSecretsManagerClient(IServiceProvider services)
+    {
+        var options = services.GetRequiredService<IOptions<OAuthSecretsOptions>>().Value;
+        if (options.UseInProcessSecretStore)
+        {
+            return services.GetRequiredService<InProcessSecretStore>();
+        }
+
+        return new SecretsManagerClient(
+            services.GetRequiredService<IHttpClientFactory>().CreateClient(SecretsManagerClient.HttpClientName),
+            SecretsManagerEndpoint.Resolve(options),
+            options,
+            services.GetRequiredService<TimeProvider>(),
+            Loggers(services).CreateLogger<SecretsManagerClient>());
+    }
+
+    private static ILoggerFactory Loggers(IServiceProvider services) =>
+        services.GetService<ILoggerFactory>() ?? NullLoggerFactory.Instance;
+}

@@ -1,0 +1,263 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using PayPulse.OAuthSecrets.Internal.SecretsManager;
+using PayPulse.OAuthSecrets.Internal.Serialization;
+
+namespace PayPulse.OAuthSecrets.Internal;
+
+/// <summary>
+/// <see cref="IOAuthTokenStore"/> over Secrets Manager (or the in-process store): one secret per user, in the JSON
+/// format shared with the Python Lambdas, merged on every write.
+/// </summary>
+internal sealed class SecretsManagerOAuthTokenStore : IOAuthTokenStore
+{
+    private static readonly TimeSpan FirstRecreateDelay = TimeSpan.FromMilliseconds(250);
+    private static readonly TimeSpan MaxRecreateDelay = TimeSpan.FromSeconds(4);
+
+    private readonly ISecretsManagerClient _client;
+    private readonly OAuthSecretsOptions _options;
+    private readonly TimeProvider _timeProvider;
+    private readonly ILogger _logger;
+    private readonly RecentBundleCache _recent;
+
+    public SecretsManagerOAuthTokenStore(
+        ISecretsManagerClient client,
+        IOptions<OAuthSecretsOptions> options,
+        TimeProvider? timeProvider = null,
+        ILogger<SecretsManagerOAuthTokenStore>? logger = null)
+    {
+        ArgumentNullException.ThrowIfNull(client);
+        ArgumentNullException.ThrowIfNull(options);
+        _client = client;
+        _options = options.Value;
+        _timeProvider = timeProvider ?? TimeProvider.System;
+        _logger = logger ?? (ILogger)NullLogger.Instance;
+        _recent = new RecentBundleCache(_timeProvider, _options.RecentReadReuseWindow);
+    }
+
+    public async Task<OAuthTokenBundle?> GetAsync(string userId, CancellationToken cancellationToken = default)
+    {
+        var name = SecretNames.ForUser(_options.SecretNamePrefix, userId);
+        var document = await ReadAsync(name, cancellationToken).ConfigureAwait(false);
+        _recent.Set(userId, document);
+        Log.TokensRead(_logger, userId, name, document is not null);
+        return document?.Bundle;
+    }
+
+    public async Task<OAuthTokenStoreResult> StoreAsync(
+        string userId, OAuthTokenGrant grant, GoogleUserInfo? googleUser = null, CancellationToken cancellationToken = default)
+    {
+        var name = SecretNames.ForUser(_options.SecretNamePrefix, userId);
+        ValidateGrant(grant);
+        ValidateGoogleUser(googleUser);
+
+        var existing = await ReadRecentAsync(userId, name, cancellationToken).ConfigureAwait(false);
+        var previous = existing?.Bundle;
+        var accountSwitched = googleUser is not null &&
+                              previous?.GoogleUser is { Id.Length: > 0 } previousUser &&
+                              !string.Equals(previousUser.Id, googleUser.Id, StringComparison.Ordinal);
+
+        var now = PythonTimestamp.Truncate(_timeProvider.GetUtcNow());
+        var bundle = new OAuthTokenBundle
+        {
+            AccessToken = grant.AccessToken,
+            RefreshToken = grant.RefreshToken ?? (accountSwitched ? null : previous?.RefreshToken),
+            ExpiresAt = now + grant.ExpiresIn,
+            ExpiresIn = grant.ExpiresIn,
+            Scope = grant.Scope ?? previous?.Scope ?? _options.DefaultScope,
+            TokenType = "Bearer",
+            CreatedAt = now,
+            GoogleUser = googleUser ?? previous?.GoogleUser,
+        };
+        var document = existing?.With(bundle) ?? TokenBundleDocument.Create(bundle);
+
+        var created = await UpsertAsync(name, document.ToJson(), secretLikelyExists: existing is not null, cancellationToken)
+            .ConfigureAwait(false);
+        _recent.Set(userId, document);
+
+        if (created)
+        {
+            Log.SecretCreated(_logger, userId, name);
+        }
+        else
+        {
+            Log.TokensStored(_logger, userId, name);
+        }
+
+        if (accountSwitched)
+        {
+            Log.GoogleAccountSwitched(_logger, userId, name);
+        }
+
+        return new OAuthTokenStoreResult
+        {
+            Bundle = bundle,
+            Created = created,
+            AccountSwitched = accountSwitched,
+            PreviousGoogleEmail = accountSwitched ? previous?.GoogleUser?.Email : null,
+        };
+    }
+
+    public async Task<OAuthTokenBundle> UpdateAsync(string userId, OAuthTokenGrant grant, CancellationToken cancellationToken = default)
+    {
+        var name = SecretNames.ForUser(_options.SecretNamePrefix, userId);
+        ValidateGrant(grant);
+
+        var existing = await ReadRecentAsync(userId, name, cancellationToken).ConfigureAwait(false)
+                       ?? throw new OAuthTokenNotFoundException(userId, name, null);
+
+        var now = PythonTimestamp.Truncate(_timeProvider.GetUtcNow());
+        var bundle = existing.Bundle with
+        {
+            AccessToken = grant.AccessToken,
+            RefreshToken = grant.RefreshToken ?? existing.Bundle.RefreshToken,
+            ExpiresAt = now + grant.ExpiresIn,
+            ExpiresIn = grant.ExpiresIn,
+            CreatedAt = now,
+        };
+        var document = existing.With(bundle);
+
+        try
+        {
+            await _client.PutSecretValueAsync(name, document.ToJson(), SecretsManagerLimits.NewClientRequestToken(), cancellationToken)
+                .ConfigureAwait(false);
+        }
+        catch (SecretsManagerException ex) when (IsGone(ex))
+        {
+            _recent.Remove(userId);
+            throw new OAuthTokenNotFoundException(userId, name, ex);
+        }
+
+        _recent.Set(userId, document);
+        Log.TokensUpdated(_logger, userId, name);
+        return bundle;
+    }
+
+    public async Task DeleteAsync(string userId, CancellationToken cancellationToken = default)
+    {
+        var name = SecretNames.ForUser(_options.SecretNamePrefix, userId);
+        await _client.DeleteSecretAsync(name, forceDeleteWithoutRecovery: true, cancellationToken).ConfigureAwait(false);
+        _recent.Set(userId, null);
+        Log.SecretDeleted(_logger, userId, name);
+    }
+
+    private static bool IsGone(SecretsManagerException ex) =>
+        ex.Kind is SecretsManagerErrorKind.NotFound or SecretsManagerErrorKind.ScheduledForDeletion;
+
+    private static void ValidateGrant(OAuthTokenGrant grant)
+    {
+        ArgumentNullException.ThrowIfNull(grant);
+        if (string.IsNullOrWhiteSpace(grant.AccessToken))
+        {
+            throw new ArgumentException("The grant has no access token.", nameof(grant));
+        }
+
+        if (grant.RefreshToken is { Length: 0 })
+        {
+            throw new ArgumentException("The grant's refresh token is empty; pass null when Google sent none.", nameof(grant));
+        }
+
+        if (grant.ExpiresIn <= TimeSpan.Zero || grant.ExpiresIn > TimeSpan.FromDays(365))
+        {
+            throw new ArgumentException("The grant's ExpiresIn must be positive and at most a year.", nameof(grant));
+        }
+    }
+
+    private static void ValidateGoogleUser(GoogleUserInfo? googleUser)
+    {
+        if (googleUser is not null && string.IsNullOrWhiteSpace(googleUser.Id))
+        {
+            throw new ArgumentException("The Google account has no id.", nameof(googleUser));
+        }
+    }
+
+    private async Task<TokenBundleDocument?> ReadRecentAsync(string userId, string name, CancellationToken cancellationToken)
+    {
+        if (_recent.TryGet(userId, out var recent))
+        {
+            return recent;
+        }
+
+        var document = await ReadAsync(name, cancellationToken).ConfigureAwait(false);
+        _recent.Set(userId, document);
+        return document;
+    }
+
+    private async Task<TokenBundleDocument?> ReadAsync(string name, CancellationToken cancellationToken)
+    {
+        SecretValue value;
+        try
+        {
+            value = await _client.GetSecretValueAsync(name, cancellationToken).ConfigureAwait(false);
+        }
+        catch (SecretsManagerException ex) when (IsGone(ex))
+        {
+            return null;
+        }
+
+        if (value.SecretString is null)
+        {
+            throw new OAuthSecretFormatException(
+                name, null, value.SecretBinary is null ? "the secret has no string value" : "the secret holds binary data, not a JSON string");
+        }
+
+        return TokenBundleDocument.Parse(name, value.SecretString, _options.DefaultScope);
+    }
+
+    /// <summary>
+    /// Writes the value whether or not the secret exists: PutSecretValue, else CreateSecret, else (a concurrent creator
+    /// won) PutSecretValue again, all with one ClientRequestToken. Returns whether the secret was created.
+    /// </summary>
+    private async Task<bool> UpsertAsync(string name, string json, bool secretLikelyExists, CancellationToken cancellationToken)
+    {
+        var token = SecretsManagerLimits.NewClientRequestToken();
+        if (secretLikelyExists && await TryPutAsync(name, json, token, cancellationToken).ConfigureAwait(false))
+        {
+            return false;
+        }
+
+        var started = _timeProvider.GetTimestamp();
+        var delay = FirstRecreateDelay;
+        while (true)
+        {
+            try
+            {
+                await _client.CreateSecretAsync(
+                        new NewSecret(name, json) { KmsKeyId = _options.KmsKeyId, Tags = _options.SecretTags.Count > 0 ? new Dictionary<string, string>(_options.SecretTags, StringComparer.Ordinal) : null },
+                        token,
+                        cancellationToken)
+                    .ConfigureAwait(false);
+                return true;
+            }
+            catch (SecretsManagerException ex) when (ex.Kind == SecretsManagerErrorKind.AlreadyExists)
+            {
+                if (await TryPutAsync(name, json, token, cancellationToken).ConfigureAwait(false))
+                {
+                    return false;
+                }
+            }
+            catch (SecretsManagerException ex) when (ex.Kind == SecretsManagerErrorKind.ScheduledForDeletion &&
+                                                     _timeProvider.GetElapsedTime(started) + delay <= _options.RecreateAfterDeletionTimeout)
+            {
+                Log.WaitingForDeletionToFinish(_logger, name, delay);
+            }
+
+            await Task.Delay(delay, _timeProvider, cancellationToken).ConfigureAwait(false);
+            delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, MaxRecreateDelay.Ticks));
+        }
+    }
+
+    private async Task<bool> TryPutAsync(string name, string json, string token, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await _client.PutSecretValueAsync(name, json, token, cancellationToken).ConfigureAwait(false);
+            return true;
+        }
+        catch (SecretsManagerException ex) when (IsGone(ex))
+        {
+            return false;
+        }
+    }
+}

@@ -1,0 +1,199 @@
+using Amazon.Runtime;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using PayPulse.OAuthSecrets.Internal;
+using PayPulse.OAuthSecrets.Internal.SecretsManager;
+
+namespace PayPulse.OAuthSecrets.Tests.DependencyInjection;
+
+public sealed class OAuthSecretsServiceCollectionExtensionsTests
+{
+    [Fact]
+    public async Task AddPayPulseOAuthSecrets_InProcess_ResolvesAWorkingStore()
+    {
+        using var provider = new ServiceCollection()
+            .AddPayPulseOAuthSecrets(o => o.UseInProcessSecretStore = true)
+            .BuildServiceProvider();
+
+        var store = provider.GetRequiredService<IOAuthTokenStore>();
+        await store.StoreAsync("u-1", new OAuthTokenGrant("a", "r", TimeSpan.FromHours(1)));
+
+        provider.GetRequiredService<InProcessSecretStore>().Names.Should().Equal("gmail/user/u-1");
+        provider.GetRequiredService<IOAuthTokenStore>().Should().BeSameAs(store);
+    }
+
+    [Fact]
+    public void AddPayPulseOAuthSecrets_WithRegion_UsesTheSecretsManagerClient()
+    {
+        using var provider = new ServiceCollection()
+            .AddPayPulseOAuthSecrets(o =>
+            {
+                o.Region = "eu-west-1";
+                o.Credentials = new BasicAWSCredentials("AKID", "secret");
+            })
+            .BuildServiceProvider();
+
+        provider.GetRequiredService<ISecretsManagerClient>().Should().BeOfType<SecretsManagerClient>();
+    }
+
+    [Fact]
+    public void AddPayPulseOAuthSecrets_CalledTwice_RegistersEachServiceOnce()
+    {
+        var services = new ServiceCollection()
+            .AddPayPulseOAuthSecrets(o => o.UseInProcessSecretStore = true)
+            .AddPayPulseOAuthSecrets();
+
+        services.Count(d => d.ServiceType == typeof(IOAuthTokenStore)).Should().Be(1);
+        services.Count(d => d.ServiceType == typeof(ISecretsManagerClient)).Should().Be(1);
+        services.Count(d => d.ServiceType == typeof(IValidateOptions<OAuthSecretsOptions>)).Should().Be(2);
+    }
+
+    [Fact]
+    public void AddPayPulseOAuthSecrets_StoreRegisteredFirst_IsKept()
+    {
+        var mine = Substitute.For<IOAuthTokenStore>();
+        using var provider = new ServiceCollection()
+            .AddSingleton(mine)
+            .AddPayPulseOAuthSecrets(o => o.UseInProcessSecretStore = true)
+            .BuildServiceProvider();
+
+        provider.GetRequiredService<IOAuthTokenStore>().Should().BeSameAs(mine);
+    }
+
+    [Fact]
+    public void AddPayPulseOAuthSecrets_TimeProviderFromTheContainer_IsUsed()
+    {
+        var time = new FakeTimeProvider();
+        using var provider = new ServiceCollection()
+            .AddSingleton<TimeProvider>(time)
+            .AddPayPulseOAuthSecrets(o => o.UseInProcessSecretStore = true)
+            .BuildServiceProvider();
+
+        provider.GetRequiredService<TimeProvider>().Should().BeSameAs(time);
+    }
+
+    [Fact]
+    public void Startup_NoRegion_FailsValidationWithAClearMessage()
+    {
+        using var provider = new ServiceCollection()
+            .AddPayPulseOAuthSecrets(o => o.Region = null)
+            .BuildServiceProvider();
+
+        var act = () => provider.GetRequiredService<IStartupValidator>().Validate();
+
+        act.Should().Throw<OptionsValidationException>().WithMessage("*No AWS Region*");
+    }
+
+    [Theory]
+    [InlineData(nameof(OAuthSecretsOptions.MaxAttempts))]
+    [InlineData(nameof(OAuthSecretsOptions.AttemptTimeout))]
+    [InlineData(nameof(OAuthSecretsOptions.MaxRetryDelay))]
+    [InlineData(nameof(OAuthSecretsOptions.RecentReadReuseWindow))]
+    [InlineData(nameof(OAuthSecretsOptions.RecreateAfterDeletionTimeout))]
+    [InlineData(nameof(OAuthSecretsOptions.SecretNamePrefix))]
+    [InlineData(nameof(OAuthSecretsOptions.ClientIdSecretName))]
+    [InlineData(nameof(OAuthSecretsOptions.GoogleClientId))]
+    [InlineData(nameof(OAuthSecretsOptions.DefaultScope))]
+    public void Startup_OutOfRangeOption_FailsValidationNamingIt(string property)
+    {
+        using var provider = new ServiceCollection()
+            .AddPayPulseOAuthSecrets(o =>
+            {
+                o.UseInProcessSecretStore = true;
+                switch (property)
+                {
+                    case nameof(o.MaxAttempts): o.MaxAttempts = 0; break;
+                    case nameof(o.AttemptTimeout): o.AttemptTimeout = TimeSpan.Zero; break;
+                    case nameof(o.MaxRetryDelay): o.MaxRetryDelay = TimeSpan.FromHours(1); break;
+                    case nameof(o.RecentReadReuseWindow): o.RecentReadReuseWindow = TimeSpan.FromMinutes(-1); break;
+                    case nameof(o.RecreateAfterDeletionTimeout): o.RecreateAfterDeletionTimeout = TimeSpan.FromHours(1); break;
+                    case nameof(o.SecretNamePrefix): o.SecretNamePrefix = "gmail user/"; break;
+                    case nameof(o.ClientIdSecretName): o.ClientIdSecretName = "bad name"; break;
+                    case nameof(o.GoogleClientId): o.GoogleClientId = " "; break;
+                    case nameof(o.DefaultScope): o.DefaultScope = null!; break;
+                }
+            })
+            .BuildServiceProvider();
+
+        var act = () => provider.GetRequiredService<IStartupValidator>().Validate();
+
+        act.Should().Throw<OptionsValidationException>().Which.Message.Should().Contain(property);
+    }
+
+    [Fact]
+    public void Startup_ValidOptions_Pass()
+    {
+        using var provider = new ServiceCollection()
+            .AddPayPulseOAuthSecrets(o => o.Region = "us-east-1")
+            .BuildServiceProvider();
+
+        provider.GetRequiredService<IStartupValidator>().Validate();
+    }
+
+    [Fact]
+    public void AddPayPulseOAuthSecrets_FromConfiguration_BindsEverySetting()
+    {
+        var configuration = new ConfigurationBuilder()
+            .AddInMemoryCollection(new Dictionary<string, string?>
+            {
+                ["PayPulse:OAuthSecrets:Region"] = "eu-central-1",
+                ["PayPulse:OAuthSecrets:ServiceUrl"] = "http://127.0.0.1:5000/",
+                ["PayPulse:OAuthSecrets:UseFipsEndpoint"] = "false",
+                ["PayPulse:OAuthSecrets:MaxAttempts"] = "5",
+                ["PayPulse:OAuthSecrets:AttemptTimeout"] = "00:00:03",
+                ["PayPulse:OAuthSecrets:RetryBaseDelay"] = "00:00:00.2",
+                ["PayPulse:OAuthSecrets:MaxRetryDelay"] = "00:00:05",
+                ["PayPulse:OAuthSecrets:SecretNamePrefix"] = "staging/gmail/",
+                ["PayPulse:OAuthSecrets:ClientIdSecretName"] = "Staging-Client-ID",
+                ["PayPulse:OAuthSecrets:GoogleClientId"] = "123.apps.googleusercontent.com",
+                ["PayPulse:OAuthSecrets:DefaultScope"] = "s1 s2",
+                ["PayPulse:OAuthSecrets:KmsKeyId"] = "alias/tokens",
+                ["PayPulse:OAuthSecrets:SecretTags:team"] = "payments",
+                ["PayPulse:OAuthSecrets:RecentReadReuseWindow"] = "00:00:10",
+                ["PayPulse:OAuthSecrets:RecreateAfterDeletionTimeout"] = "00:00:20",
+                ["PayPulse:OAuthSecrets:UseInProcessSecretStore"] = "true",
+            })
+            .Build();
+
+        using var provider = new ServiceCollection()
+            .AddPayPulseOAuthSecrets(configuration.GetSection(OAuthSecretsOptions.DefaultSectionName))
+            .BuildServiceProvider();
+        var options = provider.GetRequiredService<IOptions<OAuthSecretsOptions>>().Value;
+
+        options.Region.Should().Be("eu-central-1");
+        options.ServiceUrl.Should().Be(new Uri("http://127.0.0.1:5000/"));
+        options.MaxAttempts.Should().Be(5);
+        options.AttemptTimeout.Should().Be(TimeSpan.FromSeconds(3));
+        options.RetryBaseDelay.Should().Be(TimeSpan.FromMilliseconds(200));
+        options.MaxRetryDelay.Should().Be(TimeSpan.FromSeconds(5));
+        options.SecretNamePrefix.Should().Be("staging/gmail/");
+        options.ClientIdSecretName.Should().Be("Staging-Client-ID");
+        options.GoogleClientId.Should().Be("123.apps.googleusercontent.com");
+        options.DefaultScope.Should().Be("s1 s2");
+        options.KmsKeyId.Should().Be("alias/tokens");
+        options.SecretTags.Should().Contain("team", "payments");
+        options.RecentReadReuseWindow.Should().Be(TimeSpan.FromSeconds(10));
+        options.RecreateAfterDeletionTimeout.Should().Be(TimeSpan.FromSeconds(20));
+        options.UseInProcessSecretStore.Should().BeTrue();
+        options.Credentials.Should().BeNull();
+    }
+
+    [Fact]
+    public void AddPayPulseOAuthSecrets_NullArguments_Throw()
+    {
+        var services = new ServiceCollection();
+
+        FluentActions.Invoking(() => OAuthSecretsServiceCollectionExtensions.AddPayPulseOAuthSecrets(null!)).Should().Throw<ArgumentNullException>();
+        FluentActions.Invoking(() => services.AddPayPulseOAuthSecrets((Action<OAuthSecretsOptions>)null!)).Should().Throw<ArgumentNullException>();
+        FluentActions.Invoking(() => services.AddPayPulseOAuthSecrets((IConfiguration)null!)).Should().Throw<ArgumentNullException>();
+    }
+
+    [Fact]
+    public void CustomValidator_EndpointFromEnvironment_IsAccepted()
+    {
+        var validator = new OAuthSecretsOptionsCustomValidator(name => name == "AWS_REGION" ? "us-west-2" : null);
+
+        validator.Validate(null, new OAuthSecretsOptions()).Succeeded.Should().BeTrue();
+    }
+}
