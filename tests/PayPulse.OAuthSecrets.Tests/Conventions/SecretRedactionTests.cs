@@ -1,0 +1,91 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Testing;
+
+namespace PayPulse.OAuthSecrets.Tests.Conventions;
+
+public sealed class SecretRedactionTests
+{
+    private const string Access1 = "ya29.ACCESS-ONE-c2VjcmV0";
+    private const string Refresh1 = "1//REFRESH-ONE-c2VjcmV0";
+    private const string Access2 = "ya29.ACCESS-TWO-c2VjcmV0";
+    private const string Refresh2 = "1//REFRESH-TWO-c2VjcmV0";
+    private static readonly string[] Tokens = [Access1, Refresh1, Access2, Refresh2, "c2VjcmV0"];
+
+    [Fact]
+    public void Records_ToString_NeverPrintTokens()
+    {
+        var grant = new OAuthTokenGrant(Access1, Refresh1, TimeSpan.FromHours(1), "scope-a");
+        var bundle = new OAuthTokenBundle
+        {
+            AccessToken = Access1,
+            RefreshToken = Refresh1,
+            ExpiresAt = DateTimeOffset.UnixEpoch,
+            Scope = "scope-a",
+            GoogleUser = new GoogleUserInfo("1", "a@example.com"),
+        };
+        var result = new OAuthTokenStoreResult { Bundle = bundle };
+
+        foreach (var text in new[] { grant.ToString(), bundle.ToString(), result.ToString() })
+        {
+            text.Should().NotContainAny(Tokens).And.Contain("***");
+        }
+
+        bundle.ToString().Should().Contain("scope-a").And.Contain("a@example.com");
+        grant.ToString().Should().Contain("scope-a");
+        (grant with { RefreshToken = null }).ToString().Should().Contain("RefreshToken = null");
+    }
+
+    [Fact]
+    public async Task AFullRun_LogsAndExceptions_NeverContainTokens()
+    {
+        var logs = new FakeLogCollector();
+        await using var provider = new ServiceCollection()
+            .AddLogging(b => b.SetMinimumLevel(LogLevel.Trace).AddProvider(new FakeLoggerProvider(logs)))
+            .AddPayPulseOAuthSecrets(o => o.UseInProcessSecretStore = true)
+            .BuildServiceProvider();
+        var store = provider.GetRequiredService<IOAuthTokenStore>();
+        var secrets = provider.GetRequiredService<InProcessSecretStore>();
+        var errors = new List<Exception>();
+
+        await store.StoreAsync("u-1", new OAuthTokenGrant(Access1, Refresh1, TimeSpan.FromHours(1)), new GoogleUserInfo("1", "a@example.com"));
+        await store.GetAsync("u-1");
+        await store.UpdateAsync("u-1", new OAuthTokenGrant(Access2, Refresh2, TimeSpan.FromHours(1)));
+        await store.StoreAsync("u-1", new OAuthTokenGrant(Access1, null, TimeSpan.FromHours(1)), new GoogleUserInfo("2", "b@example.com"));
+        await store.DeleteAsync("u-1");
+        errors.Add(await Capture(() => store.UpdateAsync("u-1", new OAuthTokenGrant(Access1, Refresh1, TimeSpan.FromHours(1)))));
+        secrets.SetSecretString("gmail/user/u-2", $$"""{"access_token":"{{Access1}}","refresh_token":"{{Refresh1}}","expires_at":"{{Access2}}"}""");
+        errors.Add(await Capture(() => store.GetAsync("u-2")));
+        secrets.SetSecretString("gmail/user/u-3", $$"""{"access_token":"{{Access1}}","refresh_token":{{Refresh1.Length}}, "expires_at":""");
+        errors.Add(await Capture(() => store.GetAsync("u-3")));
+        errors.Add(await Capture(() => store.StoreAsync("bad/id", new OAuthTokenGrant(Access1, Refresh1, TimeSpan.FromHours(1)))));
+
+        logs.GetSnapshot().Should().NotBeEmpty();
+        foreach (var record in logs.GetSnapshot())
+        {
+            record.Message.Should().NotContainAny(Tokens);
+            (record.Exception?.ToString() ?? string.Empty).Should().NotContainAny(Tokens);
+            record.StructuredState!.Select(kv => kv.Value ?? string.Empty).Should().NotContain(v => Tokens.Any(v.Contains));
+        }
+
+        errors.Should().HaveCount(4);
+        foreach (var error in errors)
+        {
+            error.ToString().Should().NotContainAny(Tokens);
+        }
+    }
+
+    private static async Task<Exception> Capture(Func<Task> action)
+    {
+        try
+        {
+            await action();
+        }
+        catch (Exception ex)
+        {
+            return ex;
+        }
+
+        throw new InvalidOperationException("The action was expected to fail.");
+    }
+}
