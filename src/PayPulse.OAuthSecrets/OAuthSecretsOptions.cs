@@ -105,10 +105,11 @@ public sealed class OAuthSecretsOptions
 
     /// <summary>
     /// Gets or sets how long a bundle this process has just read or written may stand in for a new read, so that an
-    /// update right after a get costs one write and no read. Default: 30 seconds. Range: 0 (always read) to 5 minutes.
-    /// The reuse covers this process only: another process's write inside the window is not seen.
+    /// update right after a get (the refresh path) costs one write and no read. Default: 5 seconds. Range: 0 (always
+    /// read) to 1 minute. The reuse covers this process only: a write by another process (a Python Lambda, say)
+    /// inside the window is not seen, and the next update from this process is built on the older value.
     /// </summary>
-    public TimeSpan RecentReadReuseWindow { get; set; } = TimeSpan.FromSeconds(30);
+    public TimeSpan RecentReadReuseWindow { get; set; } = TimeSpan.FromSeconds(5);
 
     /// <summary>
     /// Gets or sets how long storing a user's tokens keeps retrying while Secrets Manager still reports the user's
@@ -123,4 +124,24 @@ public sealed class OAuthSecretsOptions
     /// nothing is persisted. Default: <see langword="false"/>.
     /// </summary>
     public bool UseInProcessSecretStore { get; set; }
+
+    /// <summary>
+    /// Gets or sets Google's OAuth token endpoint. Default: <c>https://oauth2.googleapis.com/token</c>. Tests point it
+    /// at a loopback server.
+    /// </summary>
+    public Uri TokenEndpoint { get; set; } = new("https://oauth2.googleapis.com/token");
+
+    /// <summary>
+    /// Gets or sets how long before its expiry a stored access token is refreshed when a credential is created, so that
+    /// refresh failures reach the caller instead of a background refresh. Default: 5 minutes, as in the Python code.
+    /// Range: 0 to 30 minutes.
+    /// </summary>
+    public TimeSpan RefreshBeforeExpiry { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>
+    /// Gets or sets how long one token refresh may take in all, its retries and the write-back included. The refresh
+    /// runs once per user for every concurrent caller; a caller's cancellation only stops its own wait.
+    /// Default: 1 minute. Range: 1 second to 5 minutes.
+    /// </summary>
+    public TimeSpan RefreshTimeout { get; set; } = TimeSpan.FromMinutes(1);
 }

@@ -4,7 +4,9 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using PayPulse.OAuthSecrets;
+using PayPulse.OAuthSecrets.Gmail;
 using PayPulse.OAuthSecrets.Internal;
+using PayPulse.OAuthSecrets.Internal.Gmail;
 using PayPulse.OAuthSecrets.Internal.SecretsManager;
 
 #pragma warning disable IDE0130 // DI extensions live in the DI namespace, as in Microsoft.Extensions.*.
@@ -15,7 +17,7 @@ namespace Microsoft.Extensions.DependencyInjection;
 public static class OAuthSecretsServiceCollectionExtensions
 {
     /// <summary>
-    /// Registers <see cref="IOAuthTokenStore"/> and what it needs, with options from code or configuration registered
+    /// Registers <see cref="IOAuthTokenStore"/>, <see cref="IGmailCredentialFactory"/> and what they need, with options from code or configuration registered
     /// elsewhere, validated when the host starts. Every service is added with <c>TryAdd</c>, so calling this twice is
     /// harmless and any service can be replaced by registering it first.
     /// </summary>
@@ -39,6 +41,28 @@ public static class OAuthSecretsServiceCollectionExtensions
             sp.GetRequiredService<IOptions<OAuthSecretsOptions>>(),
             sp.GetRequiredService<TimeProvider>(),
             Loggers(sp).CreateLogger<SecretsManagerOAuthTokenStore>()));
+
+        services.TryAddSingleton(sp => new GoogleClientIdProvider(
+            sp.GetRequiredService<ISecretsManagerClient>(),
+            sp.GetRequiredService<IOptions<OAuthSecretsOptions>>().Value,
+            Loggers(sp).CreateLogger<GmailCredentialFactory>()));
+        services.TryAddSingleton(sp => new GoogleTokenRefresher(
+            sp.GetRequiredService<GoogleClientIdProvider>(),
+            sp.GetRequiredService<IOptions<OAuthSecretsOptions>>().Value,
+            sp.GetRequiredService<TimeProvider>(),
+            Loggers(sp).CreateLogger<GmailCredentialFactory>()));
+        services.TryAddSingleton(sp => new UserRefreshCoordinator(
+            sp.GetRequiredService<IOAuthTokenStore>(),
+            sp.GetRequiredService<GoogleTokenRefresher>(),
+            sp.GetRequiredService<IOptions<OAuthSecretsOptions>>().Value,
+            sp.GetRequiredService<TimeProvider>(),
+            Loggers(sp).CreateLogger<GmailCredentialFactory>()));
+        services.TryAddSingleton<IGmailCredentialFactory>(sp => new GmailCredentialFactory(
+            sp.GetRequiredService<IOAuthTokenStore>(),
+            sp.GetRequiredService<GoogleTokenRefresher>(),
+            sp.GetRequiredService<UserRefreshCoordinator>(),
+            sp.GetRequiredService<IOptions<OAuthSecretsOptions>>().Value,
+            sp.GetRequiredService<TimeProvider>()));
         return services;
     }
 

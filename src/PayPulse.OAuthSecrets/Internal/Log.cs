@@ -43,4 +43,40 @@ internal static partial class Log
     [LoggerMessage(EventId = 1007, EventName = "WaitingForDeletionToFinish", Level = LogLevel.Debug,
         Message = "Secret {SecretName} is still scheduled for deletion; creating it again in {Delay}")]
     public static partial void WaitingForDeletionToFinish(ILogger logger, string secretName, TimeSpan delay);
+
+    [LoggerMessage(EventId = 2001, EventName = "RefreshingToken", Level = LogLevel.Debug,
+        Message = "Refreshing the Google access token of user {UserId}")]
+    public static partial void RefreshingToken(ILogger logger, string userId);
+
+    [LoggerMessage(EventId = 2002, EventName = "TokenRefreshed", Level = LogLevel.Debug,
+        Message = "Refreshed the Google access token of user {UserId}; valid until {ExpiresAt}, refresh token rotated: {Rotated}")]
+    public static partial void TokenRefreshed(ILogger logger, string userId, DateTimeOffset expiresAt, bool rotated);
+
+    [LoggerMessage(EventId = 2003, EventName = "SecretDeletedAfterRevocation", Level = LogLevel.Warning,
+        Message = "Google refused the refresh token of user {UserId} (invalid_grant); deleted their secret: the user must reconnect Gmail")]
+    public static partial void SecretDeletedAfterRevocation(ILogger logger, string userId);
+
+    [LoggerMessage(EventId = 2004, EventName = "TokenRefreshFailed", Level = LogLevel.Error,
+        Message = "Refreshing the Google access token of user {UserId} failed: {ErrorCode} (HTTP {StatusCode}); nothing was deleted")]
+    public static partial void TokenRefreshFailed(ILogger logger, string userId, string? errorCode, int? statusCode, Exception exception);
+
+    [LoggerMessage(EventId = 2005, EventName = "RetryingTokenRefresh", Level = LogLevel.Warning,
+        Message = "Refreshing the Google access token of user {UserId} failed transiently ({ErrorCode}, HTTP {StatusCode}); attempt {NextAttempt} of {MaxAttempts} in {Delay}")]
+    public static partial void RetryingTokenRefresh(ILogger logger, string userId, string? errorCode, int? statusCode, int nextAttempt, int maxAttempts, TimeSpan delay);
+
+    [LoggerMessage(EventId = 2006, EventName = "WriteBackFailed", Level = LogLevel.Error,
+        Message = "Refreshed the Google access token of user {UserId} but could not write it to their secret; the credential works, the stored tokens are older")]
+    public static partial void WriteBackFailed(ILogger logger, string userId, Exception exception);
+
+    [LoggerMessage(EventId = 2007, EventName = "RefreshedElsewhere", Level = LogLevel.Debug,
+        Message = "The stored tokens of user {UserId} were already refreshed elsewhere; using them without calling Google")]
+    public static partial void RefreshedElsewhere(ILogger logger, string userId);
+
+    [LoggerMessage(EventId = 2008, EventName = "DeleteAfterRevocationFailed", Level = LogLevel.Error,
+        Message = "Google refused the refresh token of user {UserId} (invalid_grant), but deleting their secret failed")]
+    public static partial void DeleteAfterRevocationFailed(ILogger logger, string userId, Exception exception);
+
+    [LoggerMessage(EventId = 3001, EventName = "ClientIdLoaded", Level = LogLevel.Debug,
+        Message = "Read the Google OAuth client id from secret {SecretName}")]
+    public static partial void ClientIdLoaded(ILogger logger, string secretName);
 }

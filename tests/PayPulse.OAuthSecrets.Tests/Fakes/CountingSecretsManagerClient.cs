@@ -7,42 +7,69 @@ namespace PayPulse.OAuthSecrets.Tests.Fakes;
 internal sealed class CountingSecretsManagerClient(ISecretsManagerClient inner) : ISecretsManagerClient
 {
     private readonly ConcurrentDictionary<string, int> _calls = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, int> _secretCalls = new(StringComparer.Ordinal);
 
     public int this[string operation] => _calls.GetValueOrDefault(operation);
 
     public int Total => _calls.Values.Sum();
 
-    public void Reset() => _calls.Clear();
+    /// <summary>Gets or sets an exception every PutSecretValue throws (after being counted).</summary>
+    public Exception? FailPutsWith { get; set; }
+
+    /// <summary>Gets or sets an exception every DeleteSecret throws (after being counted).</summary>
+    public Exception? FailDeletesWith { get; set; }
+
+    public int CallsFor(string secretId) => _secretCalls.GetValueOrDefault(secretId);
+
+    public void Reset()
+    {
+        _calls.Clear();
+        _secretCalls.Clear();
+    }
 
     public Task<SecretValue> GetSecretValueAsync(string secretId, CancellationToken cancellationToken = default)
     {
-        Count("Get");
+        Count("Get", secretId);
         return inner.GetSecretValueAsync(secretId, cancellationToken);
     }
 
     public Task<SecretWriteResult> CreateSecretAsync(NewSecret secret, string clientRequestToken, CancellationToken cancellationToken = default)
     {
-        Count("Create");
+        Count("Create", secret.Name);
         return inner.CreateSecretAsync(secret, clientRequestToken, cancellationToken);
     }
 
     public Task<SecretWriteResult> PutSecretValueAsync(string secretId, string secretString, string clientRequestToken, CancellationToken cancellationToken = default)
     {
-        Count("Put");
+        Count("Put", secretId);
+        if (FailPutsWith is { } failure)
+        {
+            return Task.FromException<SecretWriteResult>(failure);
+        }
+
         return inner.PutSecretValueAsync(secretId, secretString, clientRequestToken, cancellationToken);
     }
 
     public Task DeleteSecretAsync(string secretId, bool forceDeleteWithoutRecovery = true, CancellationToken cancellationToken = default)
     {
-        Count("Delete");
+        Count("Delete", secretId);
+        if (FailDeletesWith is { } failure)
+        {
+            return Task.FromException(failure);
+        }
+
         return inner.DeleteSecretAsync(secretId, forceDeleteWithoutRecovery, cancellationToken);
     }
 
     public Task<SecretDescription> DescribeSecretAsync(string secretId, CancellationToken cancellationToken = default)
     {
-        Count("Describe");
+        Count("Describe", secretId);
         return inner.DescribeSecretAsync(secretId, cancellationToken);
     }
 
-    private void Count(string operation) => _calls.AddOrUpdate(operation, 1, (_, n) => n + 1);
+    private void Count(string operation, string secretId)
+    {
+        _calls.AddOrUpdate(operation, 1, (_, n) => n + 1);
+        _secretCalls.AddOrUpdate(secretId, 1, (_, n) => n + 1);
+    }
 }

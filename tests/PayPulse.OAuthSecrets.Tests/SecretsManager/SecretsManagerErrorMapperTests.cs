@@ -60,6 +60,7 @@ public sealed class SecretsManagerErrorMapperTests
     [InlineData("ResourceExistsException", null, 400, SecretsManagerErrorKind.AlreadyExists)]
     [InlineData("InvalidRequestException", "You can't create this secret because a secret with this name is already scheduled for deletion.", 400, SecretsManagerErrorKind.ScheduledForDeletion)]
     [InlineData("InvalidRequestException", "You can't perform this operation on the secret because it was marked for deletion.", 400, SecretsManagerErrorKind.ScheduledForDeletion)]
+    [InlineData("InvalidRequestException", "You tried to perform the operation on a secret that's currently marked deleted.", 400, SecretsManagerErrorKind.ScheduledForDeletion)]
     [InlineData("InvalidRequestException", "You can't rotate a secret that has no rotation function.", 400, SecretsManagerErrorKind.InvalidRequest)]
     [InlineData("InvalidParameterException", null, 400, SecretsManagerErrorKind.InvalidParameter)]
     [InlineData("AccessDeniedException", null, 400, SecretsManagerErrorKind.AccessDenied)]

@@ -15,7 +15,10 @@ internal interface ISecretsManagerClient
     /// <summary>PutSecretValue. The same <paramref name="clientRequestToken"/> is sent on every retry.</summary>
     Task<SecretWriteResult> PutSecretValueAsync(string secretId, string secretString, string clientRequestToken, CancellationToken cancellationToken = default);
 
-    /// <summary>DeleteSecret, by default without a recovery window. Succeeds when the secret does not exist.</summary>
+    /// <summary>
+    /// DeleteSecret, by default without a recovery window. A forced delete succeeds when the secret does not exist;
+    /// one with a recovery window fails with <see cref="SecretsManagerErrorKind.NotFound"/>.
+    /// </summary>
     Task DeleteSecretAsync(string secretId, bool forceDeleteWithoutRecovery = true, CancellationToken cancellationToken = default);
 
     /// <summary>DescribeSecret.</summary>

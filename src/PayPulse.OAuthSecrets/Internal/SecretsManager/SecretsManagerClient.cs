@@ -202,7 +202,7 @@ internal sealed class SecretsManagerClient : ISecretsManagerClient
                 {
                     if (args.Outcome.Exception is SecretsManagerException ex)
                     {
-                        Log.RetryingSecretsManagerCall(_logger, args.AttemptNumber + 1, _options.MaxAttempts, args.RetryDelay, ex.Kind, ex.ErrorCode, ex);
+                        Log.RetryingSecretsManagerCall(_logger, args.AttemptNumber + 2, _options.MaxAttempts, args.RetryDelay, ex.Kind, ex.ErrorCode, ex);
                     }
 
                     return default;

@@ -85,7 +85,8 @@ internal static partial class SecretsManagerErrorMapper
             case "InvalidRequestException":
                 return message is not null &&
                        (message.Contains("scheduled for deletion", StringComparison.OrdinalIgnoreCase) ||
-                        message.Contains("marked for deletion", StringComparison.OrdinalIgnoreCase))
+                        message.Contains("marked for deletion", StringComparison.OrdinalIgnoreCase) ||
+                        message.Contains("marked deleted", StringComparison.OrdinalIgnoreCase))
                     ? SecretsManagerErrorKind.ScheduledForDeletion
                     : SecretsManagerErrorKind.InvalidRequest;
             case "InvalidParameterException" or "ValidationException" or "ValidationError" or "InvalidParameterValue"

@@ -1,0 +1,26 @@
+using Google.Apis.Auth.OAuth2;
+
+namespace PayPulse.OAuthSecrets.Gmail;
+
+/// <summary>
+/// Gives, for a user, a Google.Apis.Auth <see cref="UserCredential"/> that works now and keeps working: it is refreshed
+/// before it is returned when it expires within <see cref="OAuthSecretsOptions.RefreshBeforeExpiry"/>, it refreshes
+/// itself later (in the background, on expiry, or when Gmail answers 401), and every refresh is written back to the
+/// user's secret.
+/// </summary>
+public interface IGmailCredentialFactory
+{
+    /// <summary>
+    /// Creates a credential for <paramref name="userId"/>, ready for
+    /// <c>new GmailService(new BaseClientService.Initializer { HttpClientInitializer = credential })</c>.
+    /// </summary>
+    /// <param name="userId">The PayPulse user id.</param>
+    /// <param name="cancellationToken">Stops waiting; a refresh shared with other callers goes on.</param>
+    /// <returns>The user's credential.</returns>
+    /// <exception cref="OAuthTokenNotFoundException">The user has no stored tokens: they must connect Gmail.</exception>
+    /// <exception cref="OAuthTokenRevokedException">Google refused the refresh token; the secret was deleted.</exception>
+    /// <exception cref="OAuthTokenRefreshException">The refresh failed otherwise; see <see cref="OAuthTokenRefreshException.IsTransient"/>.</exception>
+    /// <exception cref="OAuthSecretsConfigurationException">No Google OAuth client id is configured or stored.</exception>
+    /// <exception cref="SecretsManagerException">Secrets Manager failed.</exception>
+    Task<UserCredential> CreateAsync(string userId, CancellationToken cancellationToken = default);
+}

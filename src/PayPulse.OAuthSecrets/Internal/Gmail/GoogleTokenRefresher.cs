@@ -1,0 +1,177 @@
+using System.Net;
+using Google.Apis.Auth.OAuth2;
+using Google.Apis.Auth.OAuth2.Flows;
+using Google.Apis.Auth.OAuth2.Responses;
+using Google.Apis.Http;
+using Microsoft.Extensions.Logging;
+using PayPulse.OAuthSecrets.Internal.SecretsManager;
+using Polly;
+using Polly.Retry;
+
+namespace PayPulse.OAuthSecrets.Internal.Gmail;
+
+/// <summary>
+/// Calls Google's token endpoint through one Google.Apis.Auth flow per process, built for the public iOS client (no
+/// client secret) and with no data store, so that the flow itself never stores or deletes anything. Transient failures
+/// are retried here (Google's own retry is off) with the library's clock; errors become typed exceptions.
+/// </summary>
+internal sealed class GoogleTokenRefresher : IDisposable
+{
+    private readonly GoogleClientIdProvider _clientIds;
+    private readonly OAuthSecretsOptions _options;
+    private readonly TimeProvider _timeProvider;
+    private readonly ILogger _logger;
+    private readonly Func<HttpMessageHandler> _primaryHandler;
+    private readonly Func<double> _jitter;
+    private readonly SemaphoreSlim _flowGate = new(1, 1);
+    private GoogleAuthorizationCodeFlow? _flow;
+
+    public GoogleTokenRefresher(
+        GoogleClientIdProvider clientIds,
+        OAuthSecretsOptions options,
+        TimeProvider timeProvider,
+        ILogger logger,
+        Func<HttpMessageHandler>? primaryHandler = null,
+        Func<double>? jitter = null)
+    {
+        _clientIds = clientIds;
+        _options = options;
+        _timeProvider = timeProvider;
+        _logger = logger;
+        _primaryHandler = primaryHandler ?? TokenEndpointHttpClientFactory.CreatePrimaryHandler;
+        _jitter = jitter ?? Random.Shared.NextDouble;
+    }
+
+    /// <summary>The shared Google flow, created on first use with the client id.</summary>
+    public async Task<GoogleAuthorizationCodeFlow> GetFlowAsync(CancellationToken cancellationToken)
+    {
+        if (_flow is { } flow)
+        {
+            return flow;
+        }
+
+        var clientId = await _clientIds.GetAsync(cancellationToken).ConfigureAwait(false);
+        await _flowGate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            return _flow ??= new GoogleAuthorizationCodeFlow(new TokenEndpointFlowInitializer(_options.TokenEndpoint)
+            {
+                // A public client: with a null secret the flow leaves client_secret out of the request.
+                ClientSecrets = new ClientSecrets { ClientId = clientId, ClientSecret = null },
+                Scopes = _options.DefaultScope.Split(' ', StringSplitOptions.RemoveEmptyEntries),
+                // No data store: the flow would delete the user's token on any non-5xx error.
+                DataStore = null,
+                Clock = new TimeProviderClock(_timeProvider),
+                HttpClientFactory = new TokenEndpointHttpClientFactory(_primaryHandler),
+                DefaultExponentialBackOffPolicy = ExponentialBackOffPolicy.None,
+            });
+        }
+        finally
+        {
+            _flowGate.Release();
+        }
+    }
+
+    /// <summary>
+    /// Exchanges the refresh token for a new access token.
+    /// </summary>
+    /// <exception cref="OAuthTokenRevokedException">Google answered <c>invalid_grant</c> (nothing deleted yet).</exception>
+    /// <exception cref="OAuthTokenRefreshException">Any other failure, after retrying transient ones.</exception>
+    public async Task<TokenResponse> RefreshAsync(string userId, string refreshToken, CancellationToken cancellationToken)
+    {
+        var flow = await GetFlowAsync(cancellationToken).ConfigureAwait(false);
+        var pipeline = BuildPipeline(userId);
+        return await pipeline.ExecuteAsync(
+            async token => await AttemptAsync(flow, userId, refreshToken, token).ConfigureAwait(false),
+            cancellationToken).ConfigureAwait(false);
+    }
+
+    public void Dispose()
+    {
+        _flow?.Dispose();
+        _flowGate.Dispose();
+    }
+
+    private static bool IsTransientStatus(HttpStatusCode? status) => status is HttpStatusCode.RequestTimeout
+        or HttpStatusCode.TooManyRequests or HttpStatusCode.InternalServerError or HttpStatusCode.BadGateway
+        or HttpStatusCode.ServiceUnavailable or HttpStatusCode.GatewayTimeout;
+
+    private async Task<TokenResponse> AttemptAsync(
+        GoogleAuthorizationCodeFlow flow, string userId, string refreshToken, CancellationToken cancellationToken)
+    {
+        using var timeout = new CancellationTokenSource(_options.AttemptTimeout, _timeProvider);
+        using var attempt = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
+        try
+        {
+            return await flow.RefreshTokenAsync(userId, refreshToken, attempt.Token).ConfigureAwait(false);
+        }
+        catch (TokenResponseException ex) when (string.Equals(ex.Error?.Error, "invalid_grant", StringComparison.Ordinal))
+        {
+            throw new OAuthTokenRevokedException(userId, secretDeleted: false, ex);
+        }
+        catch (TokenResponseException ex)
+        {
+            var code = ex.Error?.Error;
+            var transient = IsTransientStatus(ex.StatusCode);
+            var description = ex.Error?.ErrorDescription;
+            throw new OAuthTokenRefreshException(
+                $"Google's token endpoint refused to refresh the token of user '{userId}': {code ?? "no error code"}" +
+                $"{(ex.StatusCode is { } s ? $" (HTTP {(int)s})" : string.Empty)}" +
+                $"{(string.IsNullOrWhiteSpace(description) ? string.Empty : ": " + Truncate(description))}.",
+                userId,
+                code,
+                ex.StatusCode,
+                transient,
+                ex);
+        }
+        catch (OperationCanceledException ex) when (!cancellationToken.IsCancellationRequested && timeout.IsCancellationRequested)
+        {
+            throw new OAuthTokenRefreshException(
+                $"Google's token endpoint did not answer within {_options.AttemptTimeout.TotalSeconds:0.###} s (user '{userId}').",
+                userId,
+                "timeout",
+                statusCode: null,
+                isTransient: true,
+                ex);
+        }
+        catch (Exception ex) when (ex is HttpRequestException or IOException && !cancellationToken.IsCancellationRequested)
+        {
+            throw new OAuthTokenRefreshException(
+                $"Google's token endpoint could not be reached (user '{userId}'): {ex.Message}",
+                userId,
+                "network_error",
+                statusCode: null,
+                isTransient: true,
+                ex);
+        }
+    }
+
+    private static string Truncate(string text) => text.Length <= 200 ? text : text[..200] + "…";
+
+    private ResiliencePipeline BuildPipeline(string userId)
+    {
+        if (_options.MaxAttempts <= 1)
+        {
+            return ResiliencePipeline.Empty;
+        }
+
+        return new ResiliencePipelineBuilder { TimeProvider = _timeProvider }
+            .AddRetry(new RetryStrategyOptions
+            {
+                MaxRetryAttempts = _options.MaxAttempts - 1,
+                ShouldHandle = static args => ValueTask.FromResult(args.Outcome.Exception is OAuthTokenRefreshException { IsTransient: true }),
+                DelayGenerator = args => ValueTask.FromResult<TimeSpan?>(
+                    SecretsManagerClient.BackoffDelay(args.AttemptNumber, _options.RetryBaseDelay, _options.MaxRetryDelay, _jitter())),
+                OnRetry = args =>
+                {
+                    if (args.Outcome.Exception is OAuthTokenRefreshException ex)
+                    {
+                        Log.RetryingTokenRefresh(_logger, userId, ex.ErrorCode, (int?)ex.StatusCode, args.AttemptNumber + 2, _options.MaxAttempts, args.RetryDelay);
+                    }
+
+                    return default;
+                },
+            })
+            .Build();
+    }
+}

@@ -1,0 +1,70 @@
+using Google.Apis.Auth.OAuth2;
+using Google.Apis.Auth.OAuth2.Flows;
+using Google.Apis.Auth.OAuth2.Requests;
+using Google.Apis.Auth.OAuth2.Responses;
+using Google.Apis.Util;
+using Google.Apis.Util.Store;
+
+namespace PayPulse.OAuthSecrets.Internal.Gmail;
+
+/// <summary>
+/// The flow one user's <see cref="UserCredential"/> talks to. Every refresh the credential starts (before expiry in
+/// the background, on expiry, or after a 401 from Gmail) goes through the user's <see cref="UserRefreshCoordinator"/>,
+/// which writes the new tokens back or deletes the secret on <c>invalid_grant</c>. Nothing else is stored or deleted.
+/// </summary>
+internal sealed class PersistingAuthorizationCodeFlow(
+    GoogleAuthorizationCodeFlow inner, UserRefreshCoordinator coordinator, TimeProvider timeProvider) : IAuthorizationCodeFlow
+{
+    /// <summary>Gets or sets the credential this flow serves (to know which access token it holds).</summary>
+    public UserCredential? Credential { get; set; }
+
+    public IAccessMethod AccessMethod => inner.AccessMethod;
+
+    public IClock Clock => inner.Clock;
+
+    public IDataStore? DataStore => null;
+
+    public static TokenResponse ToTokenResponse(OAuthTokenBundle bundle, TimeProvider timeProvider)
+    {
+        var now = timeProvider.GetUtcNow();
+        var remaining = bundle.ExpiresAt - now;
+        return new TokenResponse
+        {
+            AccessToken = bundle.AccessToken,
+            RefreshToken = bundle.RefreshToken,
+            TokenType = bundle.TokenType,
+            Scope = bundle.Scope,
+            ExpiresInSeconds = Math.Max(0, (long)remaining.TotalSeconds),
+            IssuedUtc = now.UtcDateTime,
+        };
+    }
+
+    public async Task<TokenResponse> RefreshTokenAsync(string userId, string refreshToken, CancellationToken taskCancellationToken)
+    {
+        var bundle = await coordinator.RefreshAsync(
+                userId, known: null, rejectedAccessToken: Credential?.Token?.AccessToken, taskCancellationToken)
+            .ConfigureAwait(false);
+        return ToTokenResponse(bundle, timeProvider);
+    }
+
+    public Task<TokenResponse?> LoadTokenAsync(string userId, CancellationToken taskCancellationToken) =>
+        Task.FromResult<TokenResponse?>(null);
+
+    public Task DeleteTokenAsync(string userId, CancellationToken taskCancellationToken) => Task.CompletedTask;
+
+    public AuthorizationCodeRequestUrl CreateAuthorizationCodeRequest(string redirectUri) =>
+        inner.CreateAuthorizationCodeRequest(redirectUri);
+
+    public Task<TokenResponse> ExchangeCodeForTokenAsync(string userId, string code, string redirectUri, CancellationToken taskCancellationToken) =>
+        throw new NotSupportedException("Code exchange happens on the phone; this flow only refreshes stored tokens.");
+
+    public Task RevokeTokenAsync(string userId, string token, CancellationToken taskCancellationToken) =>
+        inner.RevokeTokenAsync(userId, token, taskCancellationToken);
+
+    public bool ShouldForceTokenRetrieval() => inner.ShouldForceTokenRetrieval();
+
+    public void Dispose()
+    {
+        // The Google flow is shared by every credential and owned by GoogleTokenRefresher.
+    }
+}

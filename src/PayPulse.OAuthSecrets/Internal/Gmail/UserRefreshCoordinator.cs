@@ -1,0 +1,162 @@
+using System.Collections.Concurrent;
+using Microsoft.Extensions.Logging;
+
+namespace PayPulse.OAuthSecrets.Internal.Gmail;
+
+/// <summary>
+/// One token refresh per user at a time in this process: concurrent callers share it. The shared refresh runs under the
+/// library's own timeout, so one caller's cancellation stops only that caller's wait. It refreshes with Google, writes
+/// the new tokens back (keeping scope, Google account and unknown keys), and on <c>invalid_grant</c> deletes the secret.
+/// Coordination covers this process only; other processes may refresh the same user in parallel (the last write wins,
+/// and both tokens are valid).
+/// </summary>
+internal sealed class UserRefreshCoordinator(
+    IOAuthTokenStore store,
+    GoogleTokenRefresher refresher,
+    OAuthSecretsOptions options,
+    TimeProvider timeProvider,
+    ILogger logger)
+{
+    private readonly ConcurrentDictionary<string, Lazy<Task<OAuthTokenBundle>>> _inFlight = new(StringComparer.Ordinal);
+
+    /// <summary>Gets the number of refreshes in flight (for tests).</summary>
+    internal int InFlightCount => _inFlight.Count;
+
+    /// <summary>
+    /// Refreshes the user's tokens, or joins the refresh already running for that user.
+    /// </summary>
+    /// <param name="userId">The user.</param>
+    /// <param name="known">
+    /// The bundle just read from the store, or <see langword="null"/> to read it first; in that case, tokens that were
+    /// already refreshed elsewhere (a different access token than <paramref name="rejectedAccessToken"/>, not expiring)
+    /// are used without calling Google.
+    /// </param>
+    /// <param name="rejectedAccessToken">The access token the caller holds and wants replaced, if any.</param>
+    /// <param name="cancellationToken">Stops this caller's wait only.</param>
+    public Task<OAuthTokenBundle> RefreshAsync(
+        string userId, OAuthTokenBundle? known, string? rejectedAccessToken, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            if (_inFlight.TryGetValue(userId, out var running))
+            {
+                return running.Value.WaitAsync(cancellationToken);
+            }
+
+            Lazy<Task<OAuthTokenBundle>>? mine = null;
+            mine = new Lazy<Task<OAuthTokenBundle>>(() => RunAsync(userId, known, rejectedAccessToken, mine!));
+            if (_inFlight.TryAdd(userId, mine))
+            {
+                return mine.Value.WaitAsync(cancellationToken);
+            }
+        }
+    }
+
+    private async Task<OAuthTokenBundle> RunAsync(
+        string userId, OAuthTokenBundle? known, string? rejectedAccessToken, Lazy<Task<OAuthTokenBundle>> self)
+    {
+        // Let the caller that created the entry return its task before the work starts.
+        await Task.Yield();
+        try
+        {
+            using var timeout = new CancellationTokenSource(options.RefreshTimeout, timeProvider);
+            return await RefreshCoreAsync(userId, known, rejectedAccessToken, timeout.Token).ConfigureAwait(false);
+        }
+        finally
+        {
+            _inFlight.TryRemove(new KeyValuePair<string, Lazy<Task<OAuthTokenBundle>>>(userId, self));
+        }
+    }
+
+    private async Task<OAuthTokenBundle> RefreshCoreAsync(
+        string userId, OAuthTokenBundle? known, string? rejectedAccessToken, CancellationToken cancellationToken)
+    {
+        var current = known;
+        if (current is null)
+        {
+            current = await store.GetAsync(userId, cancellationToken).ConfigureAwait(false)
+                      ?? throw new OAuthTokenNotFoundException(userId, options.SecretNamePrefix + userId, null);
+            if (!string.Equals(current.AccessToken, rejectedAccessToken, StringComparison.Ordinal) &&
+                !current.IsExpired(timeProvider, options.RefreshBeforeExpiry))
+            {
+                Log.RefreshedElsewhere(logger, userId);
+                return current;
+            }
+        }
+
+        if (current.RefreshToken is null)
+        {
+            var missing = new OAuthTokenRefreshException(
+                $"User '{userId}' has no stored refresh token, so their access token cannot be refreshed: they must connect Gmail again.",
+                userId,
+                "missing_refresh_token",
+                statusCode: null,
+                isTransient: false);
+            Log.TokenRefreshFailed(logger, userId, missing.ErrorCode, null, missing);
+            throw missing;
+        }
+
+        Log.RefreshingToken(logger, userId);
+        Google.Apis.Auth.OAuth2.Responses.TokenResponse response;
+        try
+        {
+            response = await refresher.RefreshAsync(userId, current.RefreshToken, cancellationToken).ConfigureAwait(false);
+        }
+        catch (OAuthTokenRevokedException revoked)
+        {
+            throw await DeleteAfterRevocationAsync(userId, revoked, cancellationToken).ConfigureAwait(false);
+        }
+        catch (OAuthTokenRefreshException failed)
+        {
+            Log.TokenRefreshFailed(logger, userId, failed.ErrorCode, (int?)failed.StatusCode, failed);
+            throw;
+        }
+
+        var rotated = response.RefreshToken is { Length: > 0 } newRefreshToken &&
+                      !string.Equals(newRefreshToken, current.RefreshToken, StringComparison.Ordinal);
+        var grant = new OAuthTokenGrant(
+            response.AccessToken,
+            rotated ? response.RefreshToken : null,
+            TimeSpan.FromSeconds(response.ExpiresInSeconds is { } seconds and > 0 ? seconds : 3600),
+            response.Scope);
+
+        OAuthTokenBundle updated;
+        try
+        {
+            updated = await store.UpdateAsync(userId, grant, cancellationToken).ConfigureAwait(false);
+        }
+        catch (SecretsManagerException ex)
+        {
+            // The new tokens are valid: hand them out rather than waste the refresh.
+            Log.WriteBackFailed(logger, userId, ex);
+            var now = timeProvider.GetUtcNow();
+            updated = current with
+            {
+                AccessToken = grant.AccessToken,
+                RefreshToken = grant.RefreshToken ?? current.RefreshToken,
+                ExpiresAt = now + grant.ExpiresIn,
+                ExpiresIn = grant.ExpiresIn,
+                CreatedAt = now,
+            };
+        }
+
+        Log.TokenRefreshed(logger, userId, updated.ExpiresAt, rotated);
+        return updated;
+    }
+
+    private async Task<OAuthTokenRevokedException> DeleteAfterRevocationAsync(
+        string userId, OAuthTokenRevokedException revoked, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await store.DeleteAsync(userId, cancellationToken).ConfigureAwait(false);
+            Log.SecretDeletedAfterRevocation(logger, userId);
+            return new OAuthTokenRevokedException(userId, secretDeleted: true, revoked.InnerException);
+        }
+        catch (Exception ex) when (ex is SecretsManagerException or OperationCanceledException)
+        {
+            Log.DeleteAfterRevocationFailed(logger, userId, ex);
+            return new OAuthTokenRevokedException(userId, secretDeleted: false, revoked.InnerException);
+        }
+    }
+}
