@@ -75,6 +75,36 @@ public sealed class SecretRedactionTests
         }
     }
 
+    [Fact]
+    public async Task AGmailRun_LogsAndExceptions_NeverContainTokens()
+    {
+        using var host = new Gmail.GmailTestHost().Build();
+        host.Seed("u-1", TimeSpan.FromMinutes(1), accessToken: Access1, refreshToken: Refresh1);
+        host.Seed("u-2", TimeSpan.FromMinutes(1), accessToken: Access1, refreshToken: Refresh2);
+        host.Seed("u-3", TimeSpan.FromMinutes(1), accessToken: Access2, refreshToken: Refresh2);
+        host.TokenEndpoint
+            .Then(HttpStatusCode.OK, Gmail.GmailTestHost.TokenJson(Access2, refreshToken: Refresh2))
+            .Then(HttpStatusCode.BadRequest, """{"error":"invalid_grant","error_description":"Token has been expired or revoked."}""")
+            .Then(HttpStatusCode.Unauthorized, """{"error":"invalid_client"}""");
+        var errors = new List<Exception>();
+
+        var credential = await host.Factory.CreateAsync("u-1");
+        errors.Add(await Capture(() => host.Factory.CreateAsync("u-2")));
+        errors.Add(await Capture(() => host.Factory.CreateAsync("u-3")));
+
+        credential.Token.AccessToken.Should().Be(Access2);
+        host.Logs.GetSnapshot().Should().Contain(r => r.Id.Id == 2002).And.Contain(r => r.Id.Id == 2003).And.Contain(r => r.Id.Id == 2004);
+        foreach (var record in host.Logs.GetSnapshot())
+        {
+            record.Message.Should().NotContainAny(Tokens);
+            (record.Exception?.ToString() ?? string.Empty).Should().NotContainAny(Tokens);
+            record.StructuredState!.Select(kv => kv.Value ?? string.Empty).Should().NotContain(v => Tokens.Any(v.Contains));
+        }
+
+        errors.Select(e => e.GetType()).Should().Equal(typeof(OAuthTokenRevokedException), typeof(OAuthTokenRefreshException));
+        errors.Should().AllSatisfy(e => e.ToString().Should().NotContainAny(Tokens));
+    }
+
     private static async Task<Exception> Capture(Func<Task> action)
     {
         try

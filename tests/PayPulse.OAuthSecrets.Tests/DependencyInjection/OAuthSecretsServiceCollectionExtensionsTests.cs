@@ -38,6 +38,19 @@ public sealed class OAuthSecretsServiceCollectionExtensionsTests
     }
 
     [Fact]
+    public void AddPayPulseOAuthSecrets_RegistersTheGmailCredentialFactoryAsASingleton()
+    {
+        using var provider = new ServiceCollection()
+            .AddPayPulseOAuthSecrets(o => o.UseInProcessSecretStore = true)
+            .BuildServiceProvider();
+
+        var factory = provider.GetRequiredService<PayPulse.OAuthSecrets.Gmail.IGmailCredentialFactory>();
+
+        factory.Should().BeOfType<PayPulse.OAuthSecrets.Internal.Gmail.GmailCredentialFactory>();
+        provider.GetRequiredService<PayPulse.OAuthSecrets.Gmail.IGmailCredentialFactory>().Should().BeSameAs(factory);
+    }
+
+    [Fact]
     public void AddPayPulseOAuthSecrets_CalledTwice_RegistersEachServiceOnce()
     {
         var services = new ServiceCollection()
@@ -46,6 +59,7 @@ public sealed class OAuthSecretsServiceCollectionExtensionsTests
 
         services.Count(d => d.ServiceType == typeof(IOAuthTokenStore)).Should().Be(1);
         services.Count(d => d.ServiceType == typeof(ISecretsManagerClient)).Should().Be(1);
+        services.Count(d => d.ServiceType == typeof(PayPulse.OAuthSecrets.Gmail.IGmailCredentialFactory)).Should().Be(1);
         services.Count(d => d.ServiceType == typeof(IValidateOptions<OAuthSecretsOptions>)).Should().Be(2);
     }
 
@@ -95,6 +109,9 @@ public sealed class OAuthSecretsServiceCollectionExtensionsTests
     [InlineData(nameof(OAuthSecretsOptions.ClientIdSecretName))]
     [InlineData(nameof(OAuthSecretsOptions.GoogleClientId))]
     [InlineData(nameof(OAuthSecretsOptions.DefaultScope))]
+    [InlineData(nameof(OAuthSecretsOptions.TokenEndpoint))]
+    [InlineData(nameof(OAuthSecretsOptions.RefreshBeforeExpiry))]
+    [InlineData(nameof(OAuthSecretsOptions.RefreshTimeout))]
     public void Startup_OutOfRangeOption_FailsValidationNamingIt(string property)
     {
         using var provider = new ServiceCollection()
@@ -112,6 +129,9 @@ public sealed class OAuthSecretsServiceCollectionExtensionsTests
                     case nameof(o.ClientIdSecretName): o.ClientIdSecretName = "bad name"; break;
                     case nameof(o.GoogleClientId): o.GoogleClientId = " "; break;
                     case nameof(o.DefaultScope): o.DefaultScope = null!; break;
+                    case nameof(o.TokenEndpoint): o.TokenEndpoint = new Uri("ftp://127.0.0.1/token"); break;
+                    case nameof(o.RefreshBeforeExpiry): o.RefreshBeforeExpiry = TimeSpan.FromHours(1); break;
+                    case nameof(o.RefreshTimeout): o.RefreshTimeout = TimeSpan.Zero; break;
                 }
             })
             .BuildServiceProvider();
@@ -153,6 +173,9 @@ public sealed class OAuthSecretsServiceCollectionExtensionsTests
                 ["PayPulse:OAuthSecrets:RecentReadReuseWindow"] = "00:00:10",
                 ["PayPulse:OAuthSecrets:RecreateAfterDeletionTimeout"] = "00:00:20",
                 ["PayPulse:OAuthSecrets:UseInProcessSecretStore"] = "true",
+                ["PayPulse:OAuthSecrets:TokenEndpoint"] = "http://127.0.0.1:6000/token",
+                ["PayPulse:OAuthSecrets:RefreshBeforeExpiry"] = "00:10:00",
+                ["PayPulse:OAuthSecrets:RefreshTimeout"] = "00:00:45",
             })
             .Build();
 
@@ -176,6 +199,9 @@ public sealed class OAuthSecretsServiceCollectionExtensionsTests
         options.RecentReadReuseWindow.Should().Be(TimeSpan.FromSeconds(10));
         options.RecreateAfterDeletionTimeout.Should().Be(TimeSpan.FromSeconds(20));
         options.UseInProcessSecretStore.Should().BeTrue();
+        options.TokenEndpoint.Should().Be(new Uri("http://127.0.0.1:6000/token"));
+        options.RefreshBeforeExpiry.Should().Be(TimeSpan.FromMinutes(10));
+        options.RefreshTimeout.Should().Be(TimeSpan.FromSeconds(45));
         options.Credentials.Should().BeNull();
     }
 
