@@ -319,7 +319,7 @@ public sealed class SecretsManagerClientTests : IDisposable
     [InlineData(3, 0.0, 0)]
     public void BackoffDelay_IsFullJitterOverCappedExponential(int retry, double random, double expectedMs)
     {
-        SecretsManagerClient.BackoffDelay(retry, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(20), random)
+        PayPulse.OAuthSecrets.Internal.TransientRetry.BackoffDelay(retry, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(20), random)
             .TotalMilliseconds.Should().BeApproximately(expectedMs, 0.001);
     }
 

@@ -4,9 +4,6 @@ using Google.Apis.Auth.OAuth2.Flows;
 using Google.Apis.Auth.OAuth2.Responses;
 using Google.Apis.Http;
 using Microsoft.Extensions.Logging;
-using PayPulse.OAuthSecrets.Internal.SecretsManager;
-using Polly;
-using Polly.Retry;
 
 namespace PayPulse.OAuthSecrets.Internal.Gmail;
 
@@ -80,7 +77,16 @@ internal sealed class GoogleTokenRefresher : IDisposable
     public async Task<TokenResponse> RefreshAsync(string userId, string refreshToken, CancellationToken cancellationToken)
     {
         var flow = await GetFlowAsync(cancellationToken).ConfigureAwait(false);
-        var pipeline = BuildPipeline(userId);
+        var pipeline = TransientRetry.Create(
+            _options,
+            _timeProvider,
+            _jitter,
+            static ex => ex is OAuthTokenRefreshException { IsTransient: true },
+            (ex, nextAttempt, delay) =>
+            {
+                var failure = (OAuthTokenRefreshException)ex;
+                Log.RetryingTokenRefresh(_logger, userId, failure.ErrorCode, (int?)failure.StatusCode, nextAttempt, _options.MaxAttempts, delay);
+            });
         return await pipeline.ExecuteAsync(
             async token => await AttemptAsync(flow, userId, refreshToken, token).ConfigureAwait(false),
             cancellationToken).ConfigureAwait(false);
@@ -147,31 +153,4 @@ internal sealed class GoogleTokenRefresher : IDisposable
     }
 
     private static string Truncate(string text) => text.Length <= 200 ? text : text[..200] + "…";
-
-    private ResiliencePipeline BuildPipeline(string userId)
-    {
-        if (_options.MaxAttempts <= 1)
-        {
-            return ResiliencePipeline.Empty;
-        }
-
-        return new ResiliencePipelineBuilder { TimeProvider = _timeProvider }
-            .AddRetry(new RetryStrategyOptions
-            {
-                MaxRetryAttempts = _options.MaxAttempts - 1,
-                ShouldHandle = static args => ValueTask.FromResult(args.Outcome.Exception is OAuthTokenRefreshException { IsTransient: true }),
-                DelayGenerator = args => ValueTask.FromResult<TimeSpan?>(
-                    SecretsManagerClient.BackoffDelay(args.AttemptNumber, _options.RetryBaseDelay, _options.MaxRetryDelay, _jitter())),
-                OnRetry = args =>
-                {
-                    if (args.Outcome.Exception is OAuthTokenRefreshException ex)
-                    {
-                        Log.RetryingTokenRefresh(_logger, userId, ex.ErrorCode, (int?)ex.StatusCode, args.AttemptNumber + 2, _options.MaxAttempts, args.RetryDelay);
-                    }
-
-                    return default;
-                },
-            })
-            .Build();
-    }
 }

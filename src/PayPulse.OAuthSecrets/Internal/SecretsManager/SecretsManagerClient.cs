@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Reflection;
@@ -9,7 +10,6 @@ using Amazon.Runtime.Signing;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Polly;
-using Polly.Retry;
 
 namespace PayPulse.OAuthSecrets.Internal.SecretsManager;
 
@@ -55,7 +55,16 @@ internal sealed class SecretsManagerClient : ISecretsManagerClient
         _timeProvider = timeProvider ?? TimeProvider.System;
         _logger = logger ?? (ILogger)NullLogger.Instance;
         _jitter = jitter ?? Random.Shared.NextDouble;
-        _pipeline = BuildPipeline();
+        _pipeline = TransientRetry.Create(
+            options,
+            _timeProvider,
+            _jitter,
+            static ex => ex is SecretsManagerException { IsTransient: true },
+            (ex, nextAttempt, delay) =>
+            {
+                var failure = (SecretsManagerException)ex;
+                Log.RetryingSecretsManagerCall(_logger, nextAttempt, _options.MaxAttempts, delay, failure.Kind, failure.ErrorCode, failure);
+            });
     }
 
     /// <summary>Gets the user-agent token added to every request: <c>lib/PayPulse.OAuthSecrets#version</c>.</summary>
@@ -71,14 +80,6 @@ internal sealed class SecretsManagerClient : ISecretsManagerClient
         ConnectTimeout = TimeSpan.FromSeconds(10),
         UseCookies = false,
     };
-
-    /// <summary>The wait before retry number <paramref name="retry"/> (0-based): full jitter over a capped exponential.</summary>
-    public static TimeSpan BackoffDelay(int retry, TimeSpan baseDelay, TimeSpan maxDelay, double random)
-    {
-        var exponential = baseDelay.TotalMilliseconds * Math.Pow(2, Math.Min(retry, 30));
-        var cap = Math.Min(exponential, maxDelay.TotalMilliseconds);
-        return TimeSpan.FromMilliseconds(Math.Clamp(random, 0, 1) * cap);
-    }
 
     public async Task<SecretValue> GetSecretValueAsync(string secretId, CancellationToken cancellationToken = default)
     {
@@ -181,34 +182,6 @@ internal sealed class SecretsManagerClient : ISecretsManagerClient
             .GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "0.0.0";
         var plus = version.IndexOf('+', StringComparison.Ordinal);
         return plus < 0 ? version : version[..plus];
-    }
-
-    private ResiliencePipeline BuildPipeline()
-    {
-        if (_options.MaxAttempts <= 1)
-        {
-            return ResiliencePipeline.Empty;
-        }
-
-        return new ResiliencePipelineBuilder { TimeProvider = _timeProvider }
-            .AddRetry(new RetryStrategyOptions
-            {
-                MaxRetryAttempts = _options.MaxAttempts - 1,
-                ShouldHandle = static args => ValueTask.FromResult(
-                    args.Outcome.Exception is SecretsManagerException { IsTransient: true }),
-                DelayGenerator = args => ValueTask.FromResult<TimeSpan?>(
-                    BackoffDelay(args.AttemptNumber, _options.RetryBaseDelay, _options.MaxRetryDelay, _jitter())),
-                OnRetry = args =>
-                {
-                    if (args.Outcome.Exception is SecretsManagerException ex)
-                    {
-                        Log.RetryingSecretsManagerCall(_logger, args.AttemptNumber + 2, _options.MaxAttempts, args.RetryDelay, ex.Kind, ex.ErrorCode, ex);
-                    }
-
-                    return default;
-                },
-            })
-            .Build();
     }
 
     private async Task<TResponse> SendAsync<TRequest, TResponse>(
@@ -364,17 +337,24 @@ internal sealed class SecretsManagerClient : ISecretsManagerClient
         var stream = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
         await using (stream.ConfigureAwait(false))
         {
-            using var buffer = new MemoryStream();
-            var chunk = new byte[16 * 1024];
-            int read;
-            while ((read = await stream.ReadAsync(chunk, cancellationToken).ConfigureAwait(false)) > 0)
+            using var buffer = new MemoryStream((int)Math.Clamp(response.Content.Headers.ContentLength ?? 4096, 0, MaxResponseBytes));
+            var chunk = ArrayPool<byte>.Shared.Rent(16 * 1024);
+            try
             {
-                if (buffer.Length + read > MaxResponseBytes)
+                int read;
+                while ((read = await stream.ReadAsync(chunk, cancellationToken).ConfigureAwait(false)) > 0)
                 {
-                    throw TooLarge(response, operation, secretId);
-                }
+                    if (buffer.Length + read > MaxResponseBytes)
+                    {
+                        throw TooLarge(response, operation, secretId);
+                    }
 
-                buffer.Write(chunk, 0, read);
+                    buffer.Write(chunk, 0, read);
+                }
+            }
+            finally
+            {
+                ArrayPool<byte>.Shared.Return(chunk);
             }
 
             return buffer.GetBuffer().AsMemory(0, (int)buffer.Length);
