@@ -52,7 +52,16 @@ internal sealed class RecentBundleCache
             Prune();
         }
 
-        _entries[userId] = (document, _timeProvider.GetTimestamp());
+        var now = _timeProvider.GetTimestamp();
+        _entries.AddOrUpdate(
+            userId,
+            static (_, arg) => (arg.Document, arg.Now),
+            static (_, existing, arg) =>
+                // A read that started before this process's last write may finish after it: keep the newer bundle.
+                existing.Document is { } kept && arg.Document is { } offered && offered.Bundle.CreatedAt < kept.Bundle.CreatedAt
+                    ? existing
+                    : (arg.Document, arg.Now),
+            (Document: document, Now: now));
     }
 
     public void Remove(string userId) => _entries.TryRemove(userId, out _);

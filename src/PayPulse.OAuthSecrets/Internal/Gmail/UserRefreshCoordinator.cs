@@ -17,7 +17,13 @@ internal sealed class UserRefreshCoordinator(
     TimeProvider timeProvider,
     ILogger logger)
 {
+    private const int MaxCompleted = 1024;
+
     private readonly ConcurrentDictionary<string, Lazy<Task<OAuthTokenBundle>>> _inFlight = new(StringComparer.Ordinal);
+
+    // The last refresh completed for each user, and the access token it replaced: a caller that read the old bundle
+    // before that refresh finished gets its result instead of refreshing again with a possibly rotated refresh token.
+    private readonly ConcurrentDictionary<string, (string Replaced, OAuthTokenBundle Result)> _completed = new(StringComparer.Ordinal);
 
     /// <summary>Gets the number of refreshes in flight (for tests).</summary>
     internal int InFlightCount => _inFlight.Count;
@@ -36,6 +42,15 @@ internal sealed class UserRefreshCoordinator(
     public Task<OAuthTokenBundle> RefreshAsync(
         string userId, OAuthTokenBundle? known, string? rejectedAccessToken, CancellationToken cancellationToken)
     {
+        var replacing = known?.AccessToken ?? rejectedAccessToken;
+        if (replacing is not null &&
+            _completed.TryGetValue(userId, out var completed) &&
+            string.Equals(completed.Replaced, replacing, StringComparison.Ordinal) &&
+            !completed.Result.IsExpired(timeProvider, options.RefreshBeforeExpiry))
+        {
+            return Task.FromResult(completed.Result);
+        }
+
         while (true)
         {
             if (_inFlight.TryGetValue(userId, out var running))
@@ -104,6 +119,7 @@ internal sealed class UserRefreshCoordinator(
         }
         catch (OAuthTokenRevokedException revoked)
         {
+            _completed.TryRemove(userId, out _);
             throw await DeleteAfterRevocationAsync(userId, revoked, cancellationToken).ConfigureAwait(false);
         }
         catch (OAuthTokenRefreshException failed)
@@ -141,6 +157,12 @@ internal sealed class UserRefreshCoordinator(
         }
 
         Log.TokenRefreshed(logger, userId, updated.ExpiresAt, rotated);
+        if (_completed.Count >= MaxCompleted)
+        {
+            _completed.Clear();
+        }
+
+        _completed[userId] = (current.AccessToken, updated);
         return updated;
     }
 
