@@ -484,14 +484,6 @@ public sealed class GmailCredentialFactoryTests : IDisposable
     /// <summary>Google.Apis' HTTP client (the one GmailService uses) over a scripted Gmail API.</summary>
     private sealed class ApiClientFactory(HttpMessageHandler gmail) : HttpClientFactory
     {
-        protected override HttpMessageHandler CreateHandler(CreateHttpClientArgs args) => new Forwarding(gmail);
-
-        private sealed class Forwarding(HttpMessageHandler target) : DelegatingHandler
-        {
-            private readonly HttpMessageInvoker _invoker = new(target, disposeHandler: false);
-
-            protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken) =>
-                _invoker.SendAsync(request, cancellationToken);
-        }
+        protected override HttpMessageHandler CreateHandler(CreateHttpClientArgs args) => new ForwardingHandler(gmail);
     }
 }

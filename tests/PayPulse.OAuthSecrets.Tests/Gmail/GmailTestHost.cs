@@ -93,23 +93,4 @@ internal sealed class GmailTestHost : IDisposable
         _refresher?.Dispose();
         TokenEndpoint.Dispose();
     }
-
-    /// <summary>Lets Google's HttpClient own (and dispose) a handler while the script stays alive.</summary>
-    private sealed class ForwardingHandler(HttpMessageHandler target) : DelegatingHandler
-    {
-        private readonly HttpMessageInvoker _invoker = new(target, disposeHandler: false);
-
-        protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken) =>
-            _invoker.SendAsync(request, cancellationToken);
-
-        protected override void Dispose(bool disposing)
-        {
-            if (disposing)
-            {
-                _invoker.Dispose();
-            }
-
-            base.Dispose(disposing);
-        }
-    }
 }
