@@ -52,29 +52,32 @@ internal sealed class SecretsManagerOAuthTokenStore : IOAuthTokenStore
         ValidateGrant(grant);
         ValidateGoogleUser(googleUser);
 
-        var existing = await ReadRecentAsync(userId, name, cancellationToken).ConfigureAwait(false);
-        var previous = existing?.Bundle;
-        var accountSwitched = googleUser is not null &&
-                              previous?.GoogleUser is { Id.Length: > 0 } previousUser &&
-                              !string.Equals(previousUser.Id, googleUser.Id, StringComparison.Ordinal);
-
-        var now = PythonTimestamp.Truncate(_timeProvider.GetUtcNow());
-        var bundle = new OAuthTokenBundle
+        // One ClientRequestToken for the whole logical write. If a concurrent first connect creates the secret
+        // between our read and our create, read it again and merge into what it wrote (once).
+        var token = SecretsManagerLimits.NewClientRequestToken();
+        TokenBundleDocument? existing = null;
+        OAuthTokenBundle bundle = null!;
+        var accountSwitched = false;
+        var created = false;
+        for (var attempt = 0; attempt < 2; attempt++)
         {
-            AccessToken = grant.AccessToken,
-            RefreshToken = grant.RefreshToken ?? (accountSwitched ? null : previous?.RefreshToken),
-            ExpiresAt = now + grant.ExpiresIn,
-            ExpiresIn = grant.ExpiresIn,
-            Scope = grant.Scope ?? previous?.Scope ?? _options.DefaultScope,
-            TokenType = "Bearer",
-            CreatedAt = now,
-            GoogleUser = googleUser ?? previous?.GoogleUser,
-        };
-        var document = existing?.With(bundle) ?? TokenBundleDocument.Create(bundle);
+            existing = attempt == 0
+                ? await ReadRecentAsync(userId, name, cancellationToken).ConfigureAwait(false)
+                : await ReadAsync(name, cancellationToken).ConfigureAwait(false);
+            (bundle, accountSwitched) = Merge(existing?.Bundle, grant, googleUser);
+            var document = existing?.With(bundle) ?? TokenBundleDocument.Create(bundle);
+            var outcome = await UpsertAsync(name, document.ToJson(), token, secretLikelyExists: existing is not null, allowLostRace: attempt == 0, cancellationToken)
+                .ConfigureAwait(false);
+            if (outcome != UpsertOutcome.LostRace)
+            {
+                created = outcome == UpsertOutcome.Created;
+                break;
+            }
+        }
 
-        var created = await UpsertAsync(name, document.ToJson(), secretLikelyExists: existing is not null, cancellationToken)
-            .ConfigureAwait(false);
-        _recent.Set(userId, document);
+        // Only what this process read is reused; after a write the next operation reads again.
+        _recent.Remove(userId);
+        var previous = existing?.Bundle;
 
         if (created)
         {
@@ -129,7 +132,7 @@ internal sealed class SecretsManagerOAuthTokenStore : IOAuthTokenStore
             throw new OAuthTokenNotFoundException(userId, name, ex);
         }
 
-        _recent.Set(userId, document);
+        _recent.Remove(userId);
         Log.TokensUpdated(_logger, userId, name);
         return bundle;
     }
@@ -138,7 +141,7 @@ internal sealed class SecretsManagerOAuthTokenStore : IOAuthTokenStore
     {
         var name = SecretNames.ForUser(_options.SecretNamePrefix, userId);
         await _client.DeleteSecretAsync(name, forceDeleteWithoutRecovery: true, cancellationToken).ConfigureAwait(false);
-        _recent.Set(userId, null);
+        _recent.Remove(userId);
         Log.SecretDeleted(_logger, userId, name);
     }
 
@@ -205,48 +208,85 @@ internal sealed class SecretsManagerOAuthTokenStore : IOAuthTokenStore
         return TokenBundleDocument.Parse(name, value.SecretString, _options.DefaultScope);
     }
 
+    private (OAuthTokenBundle Bundle, bool AccountSwitched) Merge(OAuthTokenBundle? previous, OAuthTokenGrant grant, GoogleUserInfo? googleUser)
+    {
+        var accountSwitched = googleUser is not null &&
+                              previous?.GoogleUser is { Id.Length: > 0 } previousUser &&
+                              !string.Equals(previousUser.Id, googleUser.Id, StringComparison.Ordinal);
+        var now = PythonTimestamp.Truncate(_timeProvider.GetUtcNow());
+        var bundle = new OAuthTokenBundle
+        {
+            AccessToken = grant.AccessToken,
+            RefreshToken = grant.RefreshToken ?? (accountSwitched ? null : previous?.RefreshToken),
+            ExpiresAt = now + grant.ExpiresIn,
+            ExpiresIn = grant.ExpiresIn,
+            Scope = grant.Scope ?? previous?.Scope ?? _options.DefaultScope,
+            TokenType = "Bearer",
+            CreatedAt = now,
+            GoogleUser = googleUser ?? previous?.GoogleUser,
+        };
+        return (bundle, accountSwitched);
+    }
+
     /// <summary>
     /// Writes the value whether or not the secret exists: PutSecretValue, else CreateSecret, else (a concurrent creator
-    /// won) PutSecretValue again, all with one ClientRequestToken. Returns whether the secret was created.
+    /// won) report the lost race or PutSecretValue again, all with one ClientRequestToken. Waits out a pending force
+    /// delete; gives up after <see cref="OAuthSecretsOptions.RecreateAfterDeletionTimeout"/>.
     /// </summary>
-    private async Task<bool> UpsertAsync(string name, string json, bool secretLikelyExists, CancellationToken cancellationToken)
+    private async Task<UpsertOutcome> UpsertAsync(
+        string name, string json, string token, bool secretLikelyExists, bool allowLostRace, CancellationToken cancellationToken)
     {
-        var token = SecretsManagerLimits.NewClientRequestToken();
         if (secretLikelyExists && await TryPutAsync(name, json, token, cancellationToken).ConfigureAwait(false))
         {
-            return false;
+            return UpsertOutcome.Put;
         }
 
         var started = _timeProvider.GetTimestamp();
         var delay = FirstRecreateDelay;
         while (true)
         {
+            SecretsManagerException failure;
             try
             {
                 await _client.CreateSecretAsync(
-                        new NewSecret(name, json) { KmsKeyId = _options.KmsKeyId, Tags = _options.SecretTags.Count > 0 ? new Dictionary<string, string>(_options.SecretTags, StringComparer.Ordinal) : null },
+                        new NewSecret(name, json) { KmsKeyId = _options.KmsKeyId, Tags = Tags() },
                         token,
                         cancellationToken)
                     .ConfigureAwait(false);
-                return true;
+                return UpsertOutcome.Created;
             }
             catch (SecretsManagerException ex) when (ex.Kind == SecretsManagerErrorKind.AlreadyExists)
             {
+                if (allowLostRace)
+                {
+                    return UpsertOutcome.LostRace;
+                }
+
                 if (await TryPutAsync(name, json, token, cancellationToken).ConfigureAwait(false))
                 {
-                    return false;
+                    return UpsertOutcome.Put;
                 }
+
+                failure = ex;
             }
-            catch (SecretsManagerException ex) when (ex.Kind == SecretsManagerErrorKind.ScheduledForDeletion &&
-                                                     _timeProvider.GetElapsedTime(started) + delay <= _options.RecreateAfterDeletionTimeout)
+            catch (SecretsManagerException ex) when (ex.Kind == SecretsManagerErrorKind.ScheduledForDeletion)
             {
-                Log.WaitingForDeletionToFinish(_logger, name, delay);
+                failure = ex;
             }
 
+            if (_timeProvider.GetElapsedTime(started) + delay > _options.RecreateAfterDeletionTimeout)
+            {
+                throw failure;
+            }
+
+            Log.WaitingForDeletionToFinish(_logger, name, delay);
             await Task.Delay(delay, _timeProvider, cancellationToken).ConfigureAwait(false);
             delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, MaxRecreateDelay.Ticks));
         }
     }
+
+    private Dictionary<string, string>? Tags() =>
+        _options.SecretTags.Count > 0 ? new Dictionary<string, string>(_options.SecretTags, StringComparer.Ordinal) : null;
 
     private async Task<bool> TryPutAsync(string name, string json, string token, CancellationToken cancellationToken)
     {
@@ -259,5 +299,12 @@ internal sealed class SecretsManagerOAuthTokenStore : IOAuthTokenStore
         {
             return false;
         }
+    }
+
+    private enum UpsertOutcome
+    {
+        Put,
+        Created,
+        LostRace,
     }
 }

@@ -50,6 +50,10 @@ public sealed class PythonTimestampTests
     [InlineData("tomorrow at noon")]
     [InlineData("1767225600")]
     [InlineData("2026-13-25T05:03:04")]
+    [InlineData("2026-11-25 05:03:04 PM")]
+    [InlineData("2026-11-25T05:03:04,123")]
+    [InlineData("2026-11-25T05:03:04.1234567890")]
+    [InlineData("25/11/2026 05:03:04")]
     public void TryParse_RejectsWhatIsNotADateTime(string text)
     {
         PythonTimestamp.TryParse(text, out _).Should().BeFalse();

@@ -82,11 +82,18 @@ public sealed class TokenBundleDocumentTests
     }
 
     [Fact]
-    public void Parse_EmptyGoogleStrings_MeanNoGoogleUser()
+    public void Parse_EmptyGoogleStrings_AreKeptOnRewrite()
     {
-        var bundle = TokenBundleDocument.Parse(Name, """{"access_token":"a","expires_at":"2026-01-01T01:00:00","google_user_id":"","google_email":"","google_name":"","google_verified_email":false}""", Scope).Bundle;
+        var document = TokenBundleDocument.Parse(Name, """{"access_token":"a","expires_at":"2026-01-01T01:00:00","google_user_id":"","google_email":"","google_name":"Alice","google_verified_email":true}""", Scope);
 
-        bundle.GoogleUser.Should().BeNull();
+        document.Bundle.GoogleUser.Should().Be(new GoogleUserInfo("", "", "Alice", true));
+        document.ToJson().Should().Contain("\"google_user_id\":\"\",\"google_email\":\"\",\"google_name\":\"Alice\",\"google_verified_email\":true");
+    }
+
+    [Fact]
+    public void Parse_NoGoogleKeys_MeansNoGoogleUser()
+    {
+        TokenBundleDocument.Parse(Name, """{"access_token":"a","expires_at":"2026-01-01T01:00:00"}""", Scope).Bundle.GoogleUser.Should().BeNull();
     }
 
     [Theory]
@@ -100,6 +107,7 @@ public sealed class TokenBundleDocumentTests
     [InlineData("""{"access_token":"SECRETVALUE","expires_at":"2026-01-01T00:00:00","refresh_token":["SECRETVALUE"]}""", "refresh_token", "must be a string")]
     [InlineData("""{"access_token":"SECRETVALUE","expires_at":"2026-01-01T00:00:00","expires_in":"3600"}""", "expires_in", "must be a number")]
     [InlineData("""{"access_token":"SECRETVALUE","expires_at":"2026-01-01T00:00:00","expires_in":-1}""", "expires_in", "is out of range")]
+    [InlineData("""{"access_token":"SECRETVALUE","expires_at":"2026-01-01T00:00:00","expires_in":9e11}""", "expires_in", "is out of range")]
     [InlineData("""{"access_token":"SECRETVALUE","expires_at":"2026-01-01T00:00:00","created_at":false}""", "created_at", "must be a string")]
     [InlineData("""{"access_token":"SECRETVALUE","expires_at":"2026-01-01T00:00:00","scope":{}}""", "scope", "must be a string")]
     [InlineData("""{"access_token":"SECRETVALUE","expires_at":"2026-01-01T00:00:00","google_verified_email":"yes"}""", "google_verified_email", "must be true or false")]

@@ -202,6 +202,20 @@ public sealed class SecretsManagerOAuthTokenStoreTests : TokenStoreTestBase
     }
 
     [Fact]
+    public async Task UpdateAsync_RightAfterAWrite_ReadsAgain()
+    {
+        var store = CreateStore();
+        await store.StoreAsync("u-1", Grant(), Alice);
+        Secrets.SetSecretString("gmail/user/u-1", Secrets.GetSecretString("gmail/user/u-1")!.Replace("}", ",\"python_key\":1}", StringComparison.Ordinal));
+        Calls.Reset();
+
+        await store.UpdateAsync("u-1", Grant(access: "ya29.new"));
+
+        Calls["Get"].Should().Be(1, "only a read is reused, so another process's write after ours is seen");
+        StoredJson("u-1").GetProperty("python_key").GetInt32().Should().Be(1);
+    }
+
+    [Fact]
     public async Task UpdateAsync_AfterTheReuseWindow_ReadsAgain()
     {
         await CreateStore().StoreAsync("u-1", Grant(), Alice);
@@ -265,31 +279,54 @@ public sealed class SecretsManagerOAuthTokenStoreTests : TokenStoreTestBase
     }
 
     [Fact]
-    public async Task UpdateAsync_AfterDeleteAsync_ThrowsNotFoundWithoutReading()
+    public async Task UpdateAsync_AfterDeleteAsync_ThrowsNotFound()
     {
         var store = CreateStore();
         await store.StoreAsync("u-1", Grant(), Alice);
         await store.DeleteAsync("u-1");
-        Calls.Reset();
 
         await FluentActions.Awaiting(() => store.UpdateAsync("u-1", Grant())).Should().ThrowAsync<OAuthTokenNotFoundException>();
-        Calls.Total.Should().Be(0);
+        Secrets.Names.Should().BeEmpty();
     }
 
     [Fact]
-    public async Task StoreAsync_CreateLosesARace_PutsWithTheSameClientRequestToken()
+    public async Task StoreAsync_CreateLosesARace_RereadsMergesAndPutsWithTheSameClientRequestToken()
     {
+        const string winner = """{"access_token":"ya29.winner","refresh_token":"1//winner-refresh","expires_at":"2026-11-25T06:00:00","google_user_id":"111","google_email":"alice@example.com","winner_key":7}""";
         var client = Substitute.For<ISecretsManagerClient>();
-        client.GetSecretValueAsync(default!, default).ReturnsForAnyArgs(Task.FromException<SecretValue>(Error(SecretsManagerErrorKind.NotFound)));
+        client.GetSecretValueAsync(default!, default).ReturnsForAnyArgs(
+            Task.FromException<SecretValue>(Error(SecretsManagerErrorKind.NotFound)),
+            Task.FromResult(new SecretValue("gmail/user/u-1", null, "v1", winner, null)));
         client.CreateSecretAsync(default!, default!, default).ReturnsForAnyArgs(Task.FromException<SecretWriteResult>(Error(SecretsManagerErrorKind.AlreadyExists)));
 
-        var result = await CreateStore(client).StoreAsync("u-1", Grant(), Alice);
+        var result = await CreateStore(client).StoreAsync("u-1", Grant(refresh: null), Alice);
 
         result.Created.Should().BeFalse();
+        result.Bundle.RefreshToken.Should().Be("1//winner-refresh", "the concurrent creator's refresh token is merged, not erased");
         var create = client.ReceivedCalls().Single(c => c.GetMethodInfo().Name == nameof(ISecretsManagerClient.CreateSecretAsync));
         var put = client.ReceivedCalls().Single(c => c.GetMethodInfo().Name == nameof(ISecretsManagerClient.PutSecretValueAsync));
         put.GetArguments()[2].Should().Be(create.GetArguments()[1]);
-        ((NewSecret)create.GetArguments()[0]!).SecretString.Should().Be((string)put.GetArguments()[1]!);
+        ((string)put.GetArguments()[1]!).Should().Contain("\"winner_key\":7").And.Contain("1//winner-refresh");
+    }
+
+    [Fact]
+    public async Task StoreAsync_CreateAndPutKeepMissingEachOther_GivesUpAfterTheTimeout()
+    {
+        Options.RecreateAfterDeletionTimeout = TimeSpan.FromSeconds(2);
+        var client = Substitute.For<ISecretsManagerClient>();
+        client.GetSecretValueAsync(default!, default).ReturnsForAnyArgs(Task.FromException<SecretValue>(Error(SecretsManagerErrorKind.NotFound)));
+        client.CreateSecretAsync(default!, default!, default).ReturnsForAnyArgs(Task.FromException<SecretWriteResult>(Error(SecretsManagerErrorKind.AlreadyExists)));
+        client.PutSecretValueAsync(default!, default!, default!, default).ReturnsForAnyArgs(Task.FromException<SecretWriteResult>(Error(SecretsManagerErrorKind.NotFound)));
+
+        var call = CreateStore(client).StoreAsync("u-1", Grant());
+        for (var i = 0; i < 100 && !call.IsCompleted; i++)
+        {
+            Time.Advance(TimeSpan.FromMilliseconds(250));
+            await Task.Yield();
+        }
+
+        (await FluentActions.Awaiting(() => call.WaitAsync(TimeSpan.FromSeconds(10))).Should().ThrowAsync<SecretsManagerException>())
+            .Which.Kind.Should().Be(SecretsManagerErrorKind.AlreadyExists);
     }
 
     [Fact]
@@ -297,6 +334,7 @@ public sealed class SecretsManagerOAuthTokenStoreTests : TokenStoreTestBase
     {
         var store = CreateStore();
         await store.StoreAsync("u-1", Grant(), Alice);
+        await store.GetAsync("u-1");
         Secrets.Remove("gmail/user/u-1");
         Calls.Reset();
 

@@ -20,25 +20,38 @@ internal static class PythonTimestamp
             : utc.ToString("yyyy'-'MM'-'dd'T'HH':'mm':'ss'.'ffffff", CultureInfo.InvariantCulture);
     }
 
-    /// <summary>Reads the Python form, any fraction length, a <c>Z</c> or an offset; naive values are UTC.</summary>
-    public static bool TryParse(string text, out DateTimeOffset value)
-    {
-        // ISO-8601 with a 'T', as isoformat() writes it, or with a space, as str(datetime) does.
-        value = default;
-        var trimmed = text.Trim();
-        if (trimmed.Length < 19 || (trimmed[10] != 'T' && trimmed[10] != ' '))
-        {
-            return false;
-        }
+    private static readonly string[] Formats = BuildFormats();
 
-        return DateTimeOffset.TryParse(
-            trimmed,
+    /// <summary>
+    /// Reads ISO-8601 as Python's <c>fromisoformat</c> does: <c>T</c> or a space between date and time, seconds, an
+    /// optional fraction of 1 to 7 digits, and an optional <c>Z</c> or offset; naive values are UTC.
+    /// </summary>
+    public static bool TryParse(string text, out DateTimeOffset value) =>
+        DateTimeOffset.TryParseExact(
+            text.Trim(),
+            Formats,
             CultureInfo.InvariantCulture,
             DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal,
             out value);
-    }
 
     /// <summary>Truncates to whole microseconds, the precision the stored form keeps.</summary>
     public static DateTimeOffset Truncate(DateTimeOffset value) =>
         new(value.UtcTicks - (value.UtcTicks % TicksPerMicrosecond), TimeSpan.Zero);
+
+    private static string[] BuildFormats()
+    {
+        var formats = new List<string>();
+        foreach (var separator in new[] { "'T'", "' '" })
+        {
+            foreach (var fraction in new[] { string.Empty, ".f", ".ff", ".fff", ".ffff", ".fffff", ".ffffff", ".fffffff" })
+            {
+                foreach (var zone in new[] { string.Empty, "'Z'", "zzz" })
+                {
+                    formats.Add("yyyy'-'MM'-'dd" + separator + "HH':'mm':'ss" + fraction.Replace(".", "'.'", StringComparison.Ordinal) + zone);
+                }
+            }
+        }
+
+        return [.. formats];
+    }
 }

@@ -34,6 +34,9 @@ internal sealed class TokenBundleDocument
         Indented = false,
     };
 
+    // Ten years: far beyond any token lifetime, and small enough that date arithmetic cannot overflow.
+    private const double MaxSeconds = 10 * 366 * 24 * 3600;
+
     private readonly IReadOnlyList<KeyValuePair<string, JsonNode?>> _unknown;
 
     private TokenBundleDocument(OAuthTokenBundle bundle, IReadOnlyList<KeyValuePair<string, JsonNode?>> unknown)
@@ -159,7 +162,9 @@ internal sealed class TokenBundleDocument
         var email = OptionalString(secretName, root, GoogleEmailKey) ?? string.Empty;
         var name = NullIfEmpty(OptionalString(secretName, root, GoogleNameKey));
         var verified = OptionalBoolean(secretName, root, GoogleVerifiedEmailKey) ?? false;
-        return id.Length == 0 && email.Length == 0 ? null : new GoogleUserInfo(id, email, name, verified);
+        var present = root.ContainsKey(GoogleUserIdKey) || root.ContainsKey(GoogleEmailKey) ||
+                      root.ContainsKey(GoogleNameKey) || root.ContainsKey(GoogleVerifiedEmailKey);
+        return present ? new GoogleUserInfo(id, email, name, verified) : null;
     }
 
     private static string? NullIfEmpty(string? value) => string.IsNullOrEmpty(value) ? null : value;
@@ -197,7 +202,7 @@ internal sealed class TokenBundleDocument
         }
 
         var value = node.GetValue<double>();
-        return double.IsFinite(value) && value >= 0 && value < TimeSpan.MaxValue.TotalSeconds
+        return double.IsFinite(value) && value >= 0 && value <= MaxSeconds
             ? value
             : throw new OAuthSecretFormatException(secretName, key, "is out of range");
     }
