@@ -22,7 +22,7 @@ public sealed class OAuthSecretsOptions
     /// <summary>
     /// Gets or sets an explicit Secrets Manager endpoint, for an emulator (moto, LocalStack) or a VPC endpoint.
     /// Default: <see langword="null"/>, which means <c>AWS_ENDPOINT_URL_SECRETS_MANAGER</c>, else <c>AWS_ENDPOINT_URL</c>,
-    /// else <c>https://secretsmanager.{region}.{partition DNS suffix}</c>.
+    /// else <c>https://secretsmanager.{region}.{partition DNS suffix}</c>. Plain http is accepted for loopback addresses only.
     /// </summary>
     public Uri? ServiceUrl { get; set; }
 
@@ -127,7 +127,7 @@ public sealed class OAuthSecretsOptions
 
     /// <summary>
     /// Gets or sets Google's OAuth token endpoint. Default: <c>https://oauth2.googleapis.com/token</c>. Tests point it
-    /// at a loopback server.
+    /// at a loopback server; plain http is accepted for loopback addresses only.
     /// </summary>
     public Uri TokenEndpoint { get; set; } = new("https://oauth2.googleapis.com/token");
 

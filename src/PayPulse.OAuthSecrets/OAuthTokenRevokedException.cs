@@ -30,7 +30,7 @@ public sealed class OAuthTokenRevokedException : OAuthSecretsException
     public OAuthTokenRevokedException(string userId, bool secretDeleted, Exception? innerException)
         : base(
             $"Google refused the refresh token of user '{userId}' (invalid_grant: revoked or expired). " +
-            (secretDeleted ? "Their secret was deleted; " : "Deleting their secret failed; ") + "they must connect Gmail again.",
+            (secretDeleted ? "Their secret was deleted; " : "Their secret was not deleted; ") + "they must connect Gmail again.",
             innerException)
     {
         UserId = userId;
@@ -40,6 +40,6 @@ public sealed class OAuthTokenRevokedException : OAuthSecretsException
     /// <summary>Gets the user whose refresh token was refused, when known.</summary>
     public string? UserId { get; }
 
-    /// <summary>Gets a value indicating whether the user's secret was deleted (it always is, unless that call failed).</summary>
+    /// <summary>Gets a value indicating whether the user's secret was deleted (it is, unless the user reconnected meanwhile or the delete failed).</summary>
     public bool SecretDeleted { get; }
 }

@@ -31,7 +31,8 @@ public static class OAuthSecretsServiceCollectionExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<OAuthSecretsOptions>, OAuthSecretsOptionsCustomValidator>());
 
         services.TryAddSingleton(TimeProvider.System);
-        services.AddHttpClient(SecretsManagerClient.HttpClientName)
+        // Each attempt has its own timeout (AttemptTimeout); HttpClient's 100 s default must not cut in first.
+        services.AddHttpClient(SecretsManagerClient.HttpClientName, client => client.Timeout = Timeout.InfiniteTimeSpan)
             .ConfigurePrimaryHttpMessageHandler(SecretsManagerClient.CreatePrimaryHandler);
 
         services.TryAddSingleton(sp => new InProcessSecretStore(sp.GetRequiredService<TimeProvider>()));

@@ -79,4 +79,8 @@ internal static partial class Log
     [LoggerMessage(EventId = 3001, EventName = "ClientIdLoaded", Level = LogLevel.Debug,
         Message = "Read the Google OAuth client id from secret {SecretName}")]
     public static partial void ClientIdLoaded(ILogger logger, string secretName);
+
+    [LoggerMessage(EventId = 2009, EventName = "RevokedGrantAlreadyReplaced", Level = LogLevel.Information,
+        Message = "Google refused an old refresh token of user {UserId}, but they have reconnected meanwhile; their secret is kept")]
+    public static partial void RevokedGrantAlreadyReplaced(ILogger logger, string userId);
 }

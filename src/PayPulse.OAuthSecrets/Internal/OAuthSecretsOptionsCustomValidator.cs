@@ -34,11 +34,9 @@ internal sealed class OAuthSecretsOptionsCustomValidator : IValidateOptions<OAut
         Range(builder, nameof(options.RefreshBeforeExpiry), options.RefreshBeforeExpiry, TimeSpan.Zero, TimeSpan.FromMinutes(30));
         Range(builder, nameof(options.RefreshTimeout), options.RefreshTimeout, TimeSpan.FromSeconds(1), TimeSpan.FromMinutes(5));
 
-        if (options.TokenEndpoint is not { IsAbsoluteUri: true } endpoint ||
-            !(string.Equals(endpoint.Scheme, Uri.UriSchemeHttps, StringComparison.Ordinal) ||
-              string.Equals(endpoint.Scheme, Uri.UriSchemeHttp, StringComparison.Ordinal)))
+        if (options.TokenEndpoint is not { IsAbsoluteUri: true } endpoint || !SecretsManagerEndpoint.IsHttpsOrLoopback(endpoint))
         {
-            builder.AddError("must be an absolute http or https URL", nameof(options.TokenEndpoint));
+            builder.AddError("must be an absolute https URL (http only to a loopback address)", nameof(options.TokenEndpoint));
         }
 
         if (options.SecretNamePrefix is { } prefix &&

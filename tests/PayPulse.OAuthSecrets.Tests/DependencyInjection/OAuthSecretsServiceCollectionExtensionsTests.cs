@@ -141,6 +141,18 @@ public sealed class OAuthSecretsServiceCollectionExtensionsTests
         act.Should().Throw<OptionsValidationException>().Which.Message.Should().Contain(property);
     }
 
+    [Theory]
+    [InlineData("http://oauth2.example.com/token", false)]
+    [InlineData("http://127.0.0.1:8080/token", true)]
+    [InlineData("https://oauth2.googleapis.com/token", true)]
+    public void Startup_TokenEndpoint_MustBeHttpsOrLoopback(string url, bool valid)
+    {
+        var result = new OAuthSecretsOptionsCustomValidator(_ => null)
+            .Validate(null, new OAuthSecretsOptions { UseInProcessSecretStore = true, TokenEndpoint = new Uri(url) });
+
+        result.Succeeded.Should().Be(valid);
+    }
+
     [Fact]
     public void Startup_ValidOptions_Pass()
     {

@@ -117,7 +117,7 @@ public sealed class GmailCredentialFactoryTests : IDisposable
         var ex = (await FluentActions.Awaiting(() => _host.Factory.CreateAsync("u-1")).Should().ThrowAsync<OAuthTokenRevokedException>()).Which;
 
         ex.SecretDeleted.Should().BeFalse();
-        ex.Message.Should().Contain("Deleting their secret failed");
+        ex.Message.Should().Contain("not deleted");
         _host.Logs.GetSnapshot().Should().Contain(r => r.Id.Id == 2008 && r.Level == LogLevel.Error);
     }
 
@@ -153,6 +153,70 @@ public sealed class GmailCredentialFactoryTests : IDisposable
             .Should().ThrowAsync<OAuthTokenRevokedException>();
 
         _host.Secrets.Names.Should().BeEmpty();
+    }
+
+    [Fact]
+    public async Task CreateAsync_InvalidGrantForAGrantTheUserAlreadyReplaced_KeepsTheNewSecret()
+    {
+        _host.Seed("u-1", TimeSpan.FromMinutes(1));
+        _host.TokenEndpoint.Then(async (_, _) =>
+        {
+            // The user reconnects (new refresh token) while Google is answering for the old one.
+            await _host.Store.StoreAsync("u-1", new OAuthTokenGrant("ya29.reconnected", "1//reconnected", TimeSpan.FromHours(1)), cancellationToken: CancellationToken.None);
+            return ScriptedHttpHandler.Response(HttpStatusCode.BadRequest, """{"error":"invalid_grant"}""");
+        });
+
+        var ex = (await FluentActions.Awaiting(() => _host.Factory.CreateAsync("u-1")).Should().ThrowAsync<OAuthTokenRevokedException>()).Which;
+
+        ex.SecretDeleted.Should().BeFalse();
+        (await _host.Store.GetAsync("u-1"))!.RefreshToken.Should().Be("1//reconnected");
+        _host.Calls["Delete"].Should().Be(0);
+    }
+
+    [Theory]
+    [InlineData("""{"expires_in":3599,"token_type":"Bearer"}""")]
+    [InlineData("")]
+    public async Task CreateAsync_SuccessWithoutAnAccessToken_ThrowsInvalidResponseAndKeepsTheSecret(string body)
+    {
+        _host.Seed("u-1", TimeSpan.FromMinutes(1));
+        _host.TokenEndpoint.Always(HttpStatusCode.OK, body);
+
+        var ex = (await FluentActions.Awaiting(() => _host.Factory.CreateAsync("u-1")).Should().ThrowAsync<OAuthTokenRefreshException>()).Which;
+
+        ex.ErrorCode.Should().Be("invalid_response");
+        ex.IsTransient.Should().BeFalse();
+        _host.Secrets.GetSecretString("gmail/user/u-1").Should().Contain("ya29.stored");
+        _host.Logs.GetSnapshot().Should().Contain(r => r.Id.Id == 2004);
+    }
+
+    [Fact]
+    public async Task CreateAsync_ExpiresInOutOfRange_IsStoredAsAnHour()
+    {
+        _host.Seed("u-1", TimeSpan.FromMinutes(1));
+        _host.TokenEndpoint.Then(HttpStatusCode.OK, GmailTestHost.TokenJson(expiresIn: 100_000_000));
+
+        await _host.Factory.CreateAsync("u-1");
+
+        (await _host.Store.GetAsync("u-1"))!.ExpiresIn.Should().Be(TimeSpan.FromHours(1));
+    }
+
+    [Fact]
+    public async Task CreateAsync_RefreshTimeoutElapses_ThrowsTransientRefreshExceptionNotACancellation()
+    {
+        _host.Options.MaxAttempts = 1;
+        _host.Options.AttemptTimeout = TimeSpan.FromMinutes(5);
+        _host.Options.RefreshTimeout = TimeSpan.FromSeconds(30);
+        _host.Build();
+        _host.Seed("u-1", TimeSpan.FromMinutes(1));
+        _host.TokenEndpoint.ThenHang();
+
+        var call = _host.Factory.CreateAsync("u-1");
+        await _host.TokenEndpoint.WaitForRequestsAsync(1);
+        _host.Time.Advance(TimeSpan.FromSeconds(30));
+
+        var ex = (await FluentActions.Awaiting(() => call.WaitAsync(TimeSpan.FromSeconds(10))).Should().ThrowAsync<OAuthTokenRefreshException>()).Which;
+        ex.ErrorCode.Should().Be("timeout");
+        ex.IsTransient.Should().BeTrue();
     }
 
     [Fact]
@@ -199,11 +263,13 @@ public sealed class GmailCredentialFactoryTests : IDisposable
 
         var call = _host.Factory.CreateAsync("u-1");
         await _host.TokenEndpoint.WaitForRequestsAsync(1);
+        _host.Time.Advance(TimeSpan.FromSeconds(1.9));
         await Task.Delay(50);
-        _host.TokenEndpoint.Requests.Should().ContainSingle();
-        _host.Time.Advance(TimeSpan.FromSeconds(2));
+        _host.TokenEndpoint.Requests.Should().ContainSingle("1.9 s of the 2 s backoff have passed on the fake clock");
+        _host.Time.Advance(TimeSpan.FromSeconds(0.1));
 
-        (await call).Token.AccessToken.Should().Be("ya29.refreshed");
+        (await call.WaitAsync(TimeSpan.FromSeconds(1))).Token.AccessToken.Should().Be("ya29.refreshed",
+            "the retry follows the fake clock, not 2 s of real time");
     }
 
     [Theory]

@@ -87,6 +87,7 @@ public sealed class SecretsManagerEndpointTests
     [Theory]
     [InlineData("not a url")]
     [InlineData("ftp://127.0.0.1/")]
+    [InlineData("http://secretsmanager.internal.example.com/")]
     public void Resolve_BadServiceUrl_IsAConfigurationError(string url)
     {
         _environment["AWS_ENDPOINT_URL_SECRETS_MANAGER"] = url;

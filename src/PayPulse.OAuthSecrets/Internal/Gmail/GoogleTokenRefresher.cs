@@ -51,7 +51,12 @@ internal sealed class GoogleTokenRefresher : IDisposable
         await _flowGate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            return _flow ??= new GoogleAuthorizationCodeFlow(new TokenEndpointFlowInitializer(_options.TokenEndpoint)
+            if (_flow is { } created)
+            {
+                return created;
+            }
+
+            var newFlow = new GoogleAuthorizationCodeFlow(new TokenEndpointFlowInitializer(_options.TokenEndpoint)
             {
                 // A public client: with a null secret the flow leaves client_secret out of the request.
                 ClientSecrets = new ClientSecrets { ClientId = clientId, ClientSecret = null },
@@ -62,6 +67,10 @@ internal sealed class GoogleTokenRefresher : IDisposable
                 HttpClientFactory = new TokenEndpointHttpClientFactory(_primaryHandler),
                 DefaultExponentialBackOffPolicy = ExponentialBackOffPolicy.None,
             });
+
+            // Each attempt has its own timeout (AttemptTimeout); HttpClient's 100 s default must not cut in first.
+            newFlow.HttpClient.Timeout = Timeout.InfiniteTimeSpan;
+            return _flow = newFlow;
         }
         finally
         {
@@ -109,7 +118,15 @@ internal sealed class GoogleTokenRefresher : IDisposable
         using var attempt = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
         try
         {
-            return await flow.RefreshTokenAsync(userId, refreshToken, attempt.Token).ConfigureAwait(false);
+            var response = await flow.RefreshTokenAsync(userId, refreshToken, attempt.Token).ConfigureAwait(false);
+            return string.IsNullOrWhiteSpace(response?.AccessToken)
+                ? throw InvalidResponse(userId, "a success response without an access token", null)
+                : response;
+        }
+        catch (NullReferenceException ex)
+        {
+            // Google.Apis.Auth fails this way on a response body it cannot read (an empty 200, say).
+            throw InvalidResponse(userId, "a response with no body", ex);
         }
         catch (TokenResponseException ex) when (string.Equals(ex.Error?.Error, "invalid_grant", StringComparison.Ordinal))
         {
@@ -130,7 +147,8 @@ internal sealed class GoogleTokenRefresher : IDisposable
                 transient,
                 ex);
         }
-        catch (OperationCanceledException ex) when (!cancellationToken.IsCancellationRequested && timeout.IsCancellationRequested)
+        // Any cancellation the caller did not ask for is a timeout: ours, or HttpClient.Timeout.
+        catch (OperationCanceledException ex) when (!cancellationToken.IsCancellationRequested)
         {
             throw new OAuthTokenRefreshException(
                 $"Google's token endpoint did not answer within {_options.AttemptTimeout.TotalSeconds:0.###} s (user '{userId}').",
@@ -151,6 +169,9 @@ internal sealed class GoogleTokenRefresher : IDisposable
                 ex);
         }
     }
+
+    private static OAuthTokenRefreshException InvalidResponse(string userId, string what, Exception? inner) =>
+        new($"Google's token endpoint answered the refresh for user '{userId}' with {what}.", userId, "invalid_response", null, false, inner);
 
     private static string Truncate(string text) => text.Length <= 200 ? text : text[..200] + "…";
 }

@@ -59,7 +59,8 @@ internal sealed class PersistingAuthorizationCodeFlow(
         throw new NotSupportedException("Code exchange happens on the phone; this flow only refreshes stored tokens.");
 
     public Task RevokeTokenAsync(string userId, string token, CancellationToken taskCancellationToken) =>
-        inner.RevokeTokenAsync(userId, token, taskCancellationToken);
+        throw new NotSupportedException(
+            "Revoke the grant with Google directly, then call IOAuthTokenStore.DeleteAsync; this flow only refreshes stored tokens.");
 
     public bool ShouldForceTokenRetrieval() => inner.ShouldForceTokenRetrieval();
 

@@ -75,7 +75,23 @@ internal sealed class UserRefreshCoordinator(
         try
         {
             using var timeout = new CancellationTokenSource(options.RefreshTimeout, timeProvider);
-            return await RefreshCoreAsync(userId, known, rejectedAccessToken, timeout.Token).ConfigureAwait(false);
+            try
+            {
+                return await RefreshCoreAsync(userId, known, rejectedAccessToken, timeout.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException ex) when (timeout.IsCancellationRequested)
+            {
+                // Never an OperationCanceledException: Google.Apis.Auth would take it for its own timeout and retry.
+                var failure = new OAuthTokenRefreshException(
+                    $"Refreshing the token of user '{userId}' took longer than {options.RefreshTimeout}.",
+                    userId,
+                    "timeout",
+                    statusCode: null,
+                    isTransient: true,
+                    ex);
+                Log.TokenRefreshFailed(logger, userId, failure.ErrorCode, null, failure);
+                throw failure;
+            }
         }
         finally
         {
@@ -120,7 +136,7 @@ internal sealed class UserRefreshCoordinator(
         catch (OAuthTokenRevokedException revoked)
         {
             _completed.TryRemove(userId, out _);
-            throw await DeleteAfterRevocationAsync(userId, revoked, cancellationToken).ConfigureAwait(false);
+            throw await DeleteAfterRevocationAsync(userId, current.RefreshToken, revoked, cancellationToken).ConfigureAwait(false);
         }
         catch (OAuthTokenRefreshException failed)
         {
@@ -133,7 +149,8 @@ internal sealed class UserRefreshCoordinator(
         var grant = new OAuthTokenGrant(
             response.AccessToken,
             rotated ? response.RefreshToken : null,
-            TimeSpan.FromSeconds(response.ExpiresInSeconds is { } seconds and > 0 ? seconds : 3600),
+            // Google issues hour-long tokens; anything outside (0, 1 day] is treated as an hour.
+            TimeSpan.FromSeconds(response.ExpiresInSeconds is { } seconds and > 0 and <= 86_400 ? seconds : 3600),
             response.Scope);
 
         OAuthTokenBundle updated;
@@ -167,15 +184,23 @@ internal sealed class UserRefreshCoordinator(
     }
 
     private async Task<OAuthTokenRevokedException> DeleteAfterRevocationAsync(
-        string userId, OAuthTokenRevokedException revoked, CancellationToken cancellationToken)
+        string userId, string rejectedRefreshToken, OAuthTokenRevokedException revoked, CancellationToken cancellationToken)
     {
         try
         {
+            // The user may have reconnected while Google was answering: only the refused grant is deleted.
+            var stored = await store.GetAsync(userId, cancellationToken).ConfigureAwait(false);
+            if (stored is not null && !string.Equals(stored.RefreshToken, rejectedRefreshToken, StringComparison.Ordinal))
+            {
+                Log.RevokedGrantAlreadyReplaced(logger, userId);
+                return new OAuthTokenRevokedException(userId, secretDeleted: false, revoked.InnerException);
+            }
+
             await store.DeleteAsync(userId, cancellationToken).ConfigureAwait(false);
             Log.SecretDeletedAfterRevocation(logger, userId);
             return new OAuthTokenRevokedException(userId, secretDeleted: true, revoked.InnerException);
         }
-        catch (Exception ex) when (ex is SecretsManagerException or OperationCanceledException)
+        catch (Exception ex) when (ex is SecretsManagerException or OAuthSecretFormatException or OperationCanceledException)
         {
             Log.DeleteAfterRevocationFailed(logger, userId, ex);
             return new OAuthTokenRevokedException(userId, secretDeleted: false, revoked.InnerException);

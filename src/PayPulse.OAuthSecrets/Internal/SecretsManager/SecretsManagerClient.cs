@@ -232,7 +232,8 @@ internal sealed class SecretsManagerClient : ISecretsManagerClient
                     ex);
             }
         }
-        catch (OperationCanceledException ex) when (!cancellationToken.IsCancellationRequested && timeout.IsCancellationRequested)
+        // Any cancellation the caller did not ask for is a timeout: ours, or HttpClient.Timeout.
+        catch (OperationCanceledException ex) when (!cancellationToken.IsCancellationRequested)
         {
             throw new SecretsManagerException(
                 $"Secrets Manager {operation} on '{secretId}' timed out after {_options.AttemptTimeout.TotalSeconds:0.###} s.",
@@ -354,7 +355,7 @@ internal sealed class SecretsManagerClient : ISecretsManagerClient
             }
             finally
             {
-                ArrayPool<byte>.Shared.Return(chunk);
+                ArrayPool<byte>.Shared.Return(chunk, clearArray: true);
             }
 
             return buffer.GetBuffer().AsMemory(0, (int)buffer.Length);

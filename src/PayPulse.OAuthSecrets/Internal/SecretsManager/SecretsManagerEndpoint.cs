@@ -58,6 +58,11 @@ internal sealed partial record SecretsManagerEndpoint(Uri ServiceUrl, RegionEndp
                 return $"The Secrets Manager service URL '{explicitUrl}' is not an absolute http or https URL.";
             }
 
+            if (!IsHttpsOrLoopback(url))
+            {
+                return $"The Secrets Manager service URL '{explicitUrl}' must use https unless it is a loopback address (secrets would travel in clear text).";
+            }
+
             endpoint = new SecretsManagerEndpoint(url, region);
             return null;
         }
@@ -77,6 +82,11 @@ internal sealed partial record SecretsManagerEndpoint(Uri ServiceUrl, RegionEndp
         endpoint = new SecretsManagerEndpoint(new Uri($"https://{service}.{regionName}.{region.PartitionDnsSuffix}/"), region);
         return null;
     }
+
+    /// <summary>Whether secrets may be sent to <paramref name="url"/>: https, or http to this machine only.</summary>
+    internal static bool IsHttpsOrLoopback(Uri url) =>
+        string.Equals(url.Scheme, Uri.UriSchemeHttps, StringComparison.Ordinal) ||
+        (string.Equals(url.Scheme, Uri.UriSchemeHttp, StringComparison.Ordinal) && url.IsLoopback);
 
     private static string? FirstNonEmpty(params string?[] values)
     {
