@@ -283,7 +283,7 @@ public sealed class TokenStoreIntegrationTests : IAsyncLifetime
         await Store.StoreAsync(userId, new OAuthTokenGrant("access-1", "refresh-1", TimeSpan.FromHours(1)), _alice);
         await _raw.DeleteSecretAsync(_prefix + userId);
 
-        // This container still remembers the bundle; the put fails with NotFound, and nothing is created.
+        // The update's read finds nothing, so nothing is written and nothing is created.
         var update = async () => await Store.UpdateAsync(userId, new OAuthTokenGrant("access-2", null, TimeSpan.FromHours(1)));
 
         await update.Should().ThrowAsync<OAuthTokenNotFoundException>();

@@ -26,6 +26,13 @@ internal sealed class ScriptedHttpHandler : HttpMessageHandler
 
     public ScriptedHttpHandler ThenThrow(Exception exception) => Then((_, _) => Task.FromException<HttpResponseMessage>(exception));
 
+    /// <summary>Answers the next request only once <paramref name="release"/> completes.</summary>
+    public ScriptedHttpHandler ThenHeld(Task release, HttpStatusCode status, string body) => Then(async (_, _) =>
+    {
+        await release;
+        return Response(status, body);
+    });
+
     public ScriptedHttpHandler ThenHang() => Then(async (_, ct) =>
     {
         await Task.Delay(Timeout.Infinite, ct);

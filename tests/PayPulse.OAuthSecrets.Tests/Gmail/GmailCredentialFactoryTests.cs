@@ -402,11 +402,7 @@ public sealed class GmailCredentialFactoryTests : IDisposable
     {
         _host.Seed("u-1", TimeSpan.FromMinutes(1));
         var release = new TaskCompletionSource();
-        _host.TokenEndpoint.Then(async (_, _) =>
-        {
-            await release.Task;
-            return ScriptedHttpHandler.Response(HttpStatusCode.OK, GmailTestHost.TokenJson());
-        });
+        _host.TokenEndpoint.ThenHeld(release.Task, HttpStatusCode.OK, GmailTestHost.TokenJson());
 
         var calls = Enumerable.Range(0, 20).Select(_ => _host.Factory.CreateAsync("u-1")).ToList();
         await _host.TokenEndpoint.WaitForRequestsAsync(1);
@@ -424,11 +420,7 @@ public sealed class GmailCredentialFactoryTests : IDisposable
     {
         _host.Seed("u-1", TimeSpan.FromMinutes(1));
         var release = new TaskCompletionSource();
-        _host.TokenEndpoint.Then(async (_, _) =>
-        {
-            await release.Task;
-            return ScriptedHttpHandler.Response(HttpStatusCode.OK, GmailTestHost.TokenJson());
-        });
+        _host.TokenEndpoint.ThenHeld(release.Task, HttpStatusCode.OK, GmailTestHost.TokenJson());
         using var cts = new CancellationTokenSource();
 
         var cancelled = _host.Factory.CreateAsync("u-1", cts.Token);
@@ -450,11 +442,7 @@ public sealed class GmailCredentialFactoryTests : IDisposable
         _host.Seed("fast", TimeSpan.FromMinutes(1));
         var release = new TaskCompletionSource();
         _host.TokenEndpoint
-            .Then(async (_, _) =>
-            {
-                await release.Task;
-                return ScriptedHttpHandler.Response(HttpStatusCode.OK, GmailTestHost.TokenJson("ya29.slow"));
-            })
+            .ThenHeld(release.Task, HttpStatusCode.OK, GmailTestHost.TokenJson("ya29.slow"))
             .Then(HttpStatusCode.OK, GmailTestHost.TokenJson("ya29.fast"));
 
         var slow = _host.Factory.CreateAsync("slow");
