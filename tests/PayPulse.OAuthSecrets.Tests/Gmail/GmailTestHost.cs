@@ -23,7 +23,7 @@ internal sealed class GmailTestHost : IDisposable
         Calls = new CountingSecretsManagerClient(Secrets);
     }
 
-    public FakeTimeProvider Time { get; } = new(Start);
+    public ObservedTimeProvider Time { get; } = new(Start);
 
     public InProcessSecretStore Secrets { get; }
 

@@ -11,7 +11,7 @@ public sealed class SecretsManagerClientTests : IDisposable
     private const string SecretValueJson = """{"ARN":"arn:aws:secretsmanager:us-east-1:123456789012:secret:gmail/user/u-1-AbCdEf","Name":"gmail/user/u-1","VersionId":"v1","SecretString":"{\"a\":1}","VersionStages":["AWSCURRENT"],"CreatedDate":1798174194.358783}""";
 
     private readonly ScriptedHttpHandler _handler = new();
-    private readonly FakeTimeProvider _time = new(new DateTimeOffset(2026, 1, 2, 3, 4, 5, TimeSpan.Zero));
+    private readonly ObservedTimeProvider _time = new(new DateTimeOffset(2026, 1, 2, 3, 4, 5, TimeSpan.Zero));
     private readonly FakeLogger<SecretsManagerClient> _logger = new();
     private readonly OAuthSecretsOptions _options = new()
     {
@@ -284,7 +284,7 @@ public sealed class SecretsManagerClientTests : IDisposable
         using var cts = new CancellationTokenSource();
 
         var call = CreateClient().GetSecretValueAsync("n", cts.Token);
-        await _handler.WaitForRequestsAsync(1);
+        await _time.WaitForTimerAsync(TimeSpan.FromSeconds(10));
         call.IsCompleted.Should().BeFalse("the client is waiting 10 s of fake time before the retry");
         await cts.CancelAsync();
 
@@ -300,7 +300,7 @@ public sealed class SecretsManagerClientTests : IDisposable
         _handler.Then(HttpStatusCode.ServiceUnavailable, "{}").Then(HttpStatusCode.OK, SecretValueJson);
 
         var call = CreateClient().GetSecretValueAsync("n");
-        await _handler.WaitForRequestsAsync(1);
+        await _time.WaitForTimerAsync(TimeSpan.FromSeconds(2));
         _time.Advance(TimeSpan.FromSeconds(1.9));
         await Task.Delay(50);
         _handler.Requests.Should().ContainSingle("0.5 × 4 s = 2 s have not passed yet");

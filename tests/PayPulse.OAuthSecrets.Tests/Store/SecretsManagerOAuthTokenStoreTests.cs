@@ -319,14 +319,12 @@ public sealed class SecretsManagerOAuthTokenStoreTests : TokenStoreTestBase
         client.PutSecretValueAsync(default!, default!, default!, default).ReturnsForAnyArgs(Task.FromException<SecretWriteResult>(Error(SecretsManagerErrorKind.NotFound)));
 
         var call = CreateStore(client).StoreAsync("u-1", Grant());
-        for (var i = 0; i < 100 && !call.IsCompleted; i++)
-        {
-            Time.Advance(TimeSpan.FromMilliseconds(250));
-            await Task.Yield();
-        }
+        var waited = await Time.RunUntilCompletedAsync(call);
 
-        (await FluentActions.Awaiting(() => call.WaitAsync(TimeSpan.FromSeconds(10))).Should().ThrowAsync<SecretsManagerException>())
+        (await FluentActions.Awaiting(() => call).Should().ThrowAsync<SecretsManagerException>())
             .Which.Kind.Should().Be(SecretsManagerErrorKind.AlreadyExists);
+        waited.Should().Be(TimeSpan.FromMilliseconds(1750), "it waits 0.25 + 0.5 + 1 s; the next 2 s wait would pass the 2 s limit");
+        await client.ReceivedWithAnyArgs(5).CreateSecretAsync(default!, default!, default); // one lost race, re-read, then four tries
     }
 
     [Fact]
@@ -373,13 +371,10 @@ public sealed class SecretsManagerOAuthTokenStoreTests : TokenStoreTestBase
             Task.FromResult(new SecretWriteResult("gmail/user/u-1", null, "v")));
 
         var call = CreateStore(client).StoreAsync("u-1", Grant());
-        for (var i = 0; i < 50 && !call.IsCompleted; i++)
-        {
-            Time.Advance(TimeSpan.FromMilliseconds(250));
-            await Task.Delay(5);
-        }
+        var waited = await Time.RunUntilCompletedAsync(call);
 
         (await call).Created.Should().BeTrue();
+        waited.Should().Be(TimeSpan.FromMilliseconds(750), "two refusals, two waits: 0.25 s then 0.5 s");
         var tokens = client.ReceivedCalls()
             .Where(c => c.GetMethodInfo().Name == nameof(ISecretsManagerClient.CreateSecretAsync))
             .Select(c => c.GetArguments()[1]).ToList();
@@ -395,15 +390,11 @@ public sealed class SecretsManagerOAuthTokenStoreTests : TokenStoreTestBase
         client.CreateSecretAsync(default!, default!, default).ReturnsForAnyArgs(Task.FromException<SecretWriteResult>(Error(SecretsManagerErrorKind.ScheduledForDeletion)));
 
         var call = CreateStore(client).StoreAsync("u-1", Grant());
-        for (var i = 0; i < 100 && !call.IsCompleted; i++)
-        {
-            Time.Advance(TimeSpan.FromMilliseconds(250));
-            await Task.Delay(5);
-        }
+        var waited = await Time.RunUntilCompletedAsync(call);
 
         var ex = (await FluentActions.Awaiting(() => call).Should().ThrowAsync<SecretsManagerException>()).Which;
         ex.Kind.Should().Be(SecretsManagerErrorKind.ScheduledForDeletion);
-        Time.GetUtcNow().Should().BeOnOrBefore(Now + TimeSpan.FromSeconds(3));
+        waited.Should().Be(TimeSpan.FromMilliseconds(1750), "it never sleeps past the 2 s limit: the next wait would be 2 s");
     }
 
     [Fact]

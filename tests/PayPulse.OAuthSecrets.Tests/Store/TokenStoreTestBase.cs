@@ -20,7 +20,7 @@ public abstract class TokenStoreTestBase
         Calls = new CountingSecretsManagerClient(Secrets);
     }
 
-    protected FakeTimeProvider Time { get; } = new(Now);
+    protected ObservedTimeProvider Time { get; } = new(Now);
 
     protected InProcessSecretStore Secrets { get; }
 
