@@ -32,8 +32,10 @@ public static class OAuthSecretsServiceCollectionExtensions
 
         services.TryAddSingleton(TimeProvider.System);
         // Each attempt has its own timeout (AttemptTimeout); HttpClient's 100 s default must not cut in first.
-        services.AddHttpClient(SecretsManagerClient.HttpClientName, client => client.Timeout = Timeout.InfiniteTimeSpan)
+        services.AddHttpClient(OAuthSecretsHttpClientNames.SecretsManager, client => client.Timeout = Timeout.InfiniteTimeSpan)
             .ConfigurePrimaryHttpMessageHandler(SecretsManagerClient.CreatePrimaryHandler);
+        services.AddHttpClient(OAuthSecretsHttpClientNames.GoogleTokenEndpoint)
+            .ConfigurePrimaryHttpMessageHandler(TokenEndpointHttpClientFactory.CreatePrimaryHandler);
 
         services.TryAddSingleton(sp => new InProcessSecretStore(sp.GetRequiredService<TimeProvider>()));
         services.TryAddSingleton<ISecretsManagerClient>(CreateSecretsManagerClient);
@@ -51,7 +53,8 @@ public static class OAuthSecretsServiceCollectionExtensions
             sp.GetRequiredService<GoogleClientIdProvider>(),
             sp.GetRequiredService<IOptions<OAuthSecretsOptions>>().Value,
             sp.GetRequiredService<TimeProvider>(),
-            Loggers(sp).CreateLogger<GmailCredentialFactory>()));
+            Loggers(sp).CreateLogger<GmailCredentialFactory>(),
+            () => sp.GetRequiredService<IHttpMessageHandlerFactory>().CreateHandler(OAuthSecretsHttpClientNames.GoogleTokenEndpoint)));
         services.TryAddSingleton(sp => new UserRefreshCoordinator(
             sp.GetRequiredService<IOAuthTokenStore>(),
             sp.GetRequiredService<GoogleTokenRefresher>(),
@@ -103,7 +106,7 @@ public static class OAuthSecretsServiceCollectionExtensions
         }
 
         return new SecretsManagerClient(
-            services.GetRequiredService<IHttpClientFactory>().CreateClient(SecretsManagerClient.HttpClientName),
+            services.GetRequiredService<IHttpClientFactory>().CreateClient(OAuthSecretsHttpClientNames.SecretsManager),
             SecretsManagerEndpoint.Resolve(options),
             options,
             services.GetRequiredService<TimeProvider>(),

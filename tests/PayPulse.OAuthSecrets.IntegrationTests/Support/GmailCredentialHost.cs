@@ -3,7 +3,6 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using PayPulse.OAuthSecrets.Gmail;
 using PayPulse.OAuthSecrets.IntegrationTests.Infrastructure;
-using PayPulse.OAuthSecrets.Internal.SecretsManager;
 
 namespace PayPulse.OAuthSecrets.IntegrationTests.Support;
 
@@ -67,7 +66,7 @@ internal sealed class GmailCredentialHost : IAsyncDisposable
 
         // The library's named client is built once per handler lifetime; an infinite one means once per container, so
         // the single traffic handler instance is never reused in a second pipeline.
-        services.AddHttpClient(SecretsManagerClient.HttpClientName)
+        services.AddHttpClient(OAuthSecretsHttpClientNames.SecretsManager)
             .AddHttpMessageHandler(() => traffic)
             .SetHandlerLifetime(Timeout.InfiniteTimeSpan);
 

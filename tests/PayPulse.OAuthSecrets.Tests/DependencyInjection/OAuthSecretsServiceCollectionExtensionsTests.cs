@@ -2,6 +2,7 @@ using Amazon.Runtime;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
+using PayPulse.OAuthSecrets.Gmail;
 using PayPulse.OAuthSecrets.Internal;
 using PayPulse.OAuthSecrets.Internal.SecretsManager;
 
@@ -233,5 +234,50 @@ public sealed class OAuthSecretsServiceCollectionExtensionsTests
         var validator = new OAuthSecretsOptionsCustomValidator(name => name == "AWS_REGION" ? "us-west-2" : null);
 
         validator.Validate(null, new OAuthSecretsOptions()).Succeeded.Should().BeTrue();
+    }
+
+    [Fact]
+    public async Task NamedHttpClient_SecretsManager_CarriesTheStoresRequests()
+    {
+        using var secretsManager = new ScriptedHttpHandler().Then(HttpStatusCode.OK, """
+            {"Name":"gmail/user/u-1","VersionId":"v1","SecretString":"{\"access_token\":\"ya29.a\",\"expires_at\":\"2026-11-25T06:00:00\"}"}
+            """);
+        var services = new ServiceCollection().AddPayPulseOAuthSecrets(o =>
+        {
+            o.Region = "eu-west-1";
+            o.ServiceUrl = new Uri("http://127.0.0.1:9"); // nothing listens there: only the scripted handler answers
+            o.Credentials = new BasicAWSCredentials("AKID", "secret");
+        });
+        services.AddHttpClient(OAuthSecretsHttpClientNames.SecretsManager)
+            .ConfigurePrimaryHttpMessageHandler(() => new ForwardingHandler(secretsManager));
+        using var provider = services.BuildServiceProvider();
+
+        var bundle = await provider.GetRequiredService<IOAuthTokenStore>().GetAsync("u-1");
+
+        bundle!.ExpiresAt.Should().Be(new DateTimeOffset(2026, 11, 25, 6, 0, 0, TimeSpan.Zero));
+        secretsManager.Requests.Should().ContainSingle().Which.Target.Should().Be("secretsmanager.GetSecretValue");
+    }
+
+    [Fact]
+    public async Task NamedHttpClient_GoogleTokenEndpoint_CarriesTheRefresh()
+    {
+        using var google = new ScriptedHttpHandler().Then(HttpStatusCode.OK, """{"access_token":"ya29.new","expires_in":3599,"token_type":"Bearer"}""");
+        var services = new ServiceCollection().AddPayPulseOAuthSecrets(o =>
+        {
+            o.UseInProcessSecretStore = true;
+            o.GoogleClientId = "ios-client.apps.googleusercontent.com";
+            o.TokenEndpoint = new Uri("http://127.0.0.1:9/token"); // nothing listens there: only the scripted handler answers
+        });
+        services.AddHttpClient(OAuthSecretsHttpClientNames.GoogleTokenEndpoint)
+            .ConfigurePrimaryHttpMessageHandler(() => new ForwardingHandler(google));
+        using var provider = services.BuildServiceProvider();
+        await provider.GetRequiredService<IOAuthTokenStore>().StoreAsync("u-1", new OAuthTokenGrant("ya29.old", "1//refresh", TimeSpan.FromSeconds(30)));
+
+        var credential = await provider.GetRequiredService<IGmailCredentialFactory>().CreateAsync("u-1");
+
+        credential.Token.AccessToken.Should().Be("ya29.new");
+        var request = google.Requests.Should().ContainSingle().Subject;
+        request.Uri.Should().Be(new Uri("http://127.0.0.1:9/token"));
+        request.Body.Should().Contain("grant_type=refresh_token");
     }
 }

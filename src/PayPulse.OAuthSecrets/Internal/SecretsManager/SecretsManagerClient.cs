@@ -20,9 +20,6 @@ namespace PayPulse.OAuthSecrets.Internal.SecretsManager;
 /// </summary>
 internal sealed class SecretsManagerClient : ISecretsManagerClient
 {
-    /// <summary>The name of the <see cref="HttpClient"/> registered for Secrets Manager.</summary>
-    public const string HttpClientName = "PayPulse.OAuthSecrets.SecretsManager";
-
     /// <summary>The largest response body read; anything longer is an invalid response.</summary>
     public const int MaxResponseBytes = 1024 * 1024;
 
