@@ -140,7 +140,15 @@ internal sealed class SecretsManagerOAuthTokenStore : IOAuthTokenStore
     public async Task DeleteAsync(string userId, CancellationToken cancellationToken = default)
     {
         var name = SecretNames.ForUser(_options.SecretNamePrefix, userId);
-        await _client.DeleteSecretAsync(name, forceDeleteWithoutRecovery: true, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await _client.DeleteSecretAsync(name, forceDeleteWithoutRecovery: true, cancellationToken).ConfigureAwait(false);
+        }
+        catch (SecretsManagerException ex) when (ex.Kind == SecretsManagerErrorKind.NotFound)
+        {
+            // AWS answers a forced delete of a missing secret with 200; some emulators and proxies answer not found.
+        }
+
         _recent.Remove(userId);
         Log.SecretDeleted(_logger, userId, name);
     }

@@ -261,11 +261,25 @@ public sealed class SecretsManagerOAuthTokenStoreTests : TokenStoreTestBase
     }
 
     [Fact]
-    public async Task DeleteAsync_NothingStored_IsNotAnError()
+    public async Task DeleteAsync_ServiceSaysNotFound_IsNotAnError()
     {
-        await CreateStore().DeleteAsync("u-1");
+        // AWS answers 200 to a forced delete of a missing secret; an emulator or proxy may answer ResourceNotFound.
+        var client = Substitute.For<ISecretsManagerClient>();
+        client.DeleteSecretAsync(default!, default, default).ReturnsForAnyArgs(Task.FromException(Error(SecretsManagerErrorKind.NotFound)));
 
-        Calls["Delete"].Should().Be(1);
+        await CreateStore(client).DeleteAsync("u-1");
+
+        await client.Received(1).DeleteSecretAsync("gmail/user/u-1", true, Arg.Any<CancellationToken>());
+    }
+
+    [Fact]
+    public async Task DeleteAsync_OtherFailures_Surface()
+    {
+        var client = Substitute.For<ISecretsManagerClient>();
+        client.DeleteSecretAsync(default!, default, default).ReturnsForAnyArgs(Task.FromException(Error(SecretsManagerErrorKind.AccessDenied)));
+
+        (await FluentActions.Awaiting(() => CreateStore(client).DeleteAsync("u-1")).Should().ThrowAsync<SecretsManagerException>())
+            .Which.Kind.Should().Be(SecretsManagerErrorKind.AccessDenied);
     }
 
     [Fact]
@@ -530,12 +544,57 @@ public sealed class SecretsManagerOAuthTokenStoreTests : TokenStoreTestBase
     }
 
     [Fact]
-    public async Task Cancellation_IsHonoured()
+    public async Task Cancellation_BeforeTheCall_SendsNothing()
     {
         using var cts = new CancellationTokenSource();
         await cts.CancelAsync();
+        var store = CreateStore();
 
-        await FluentActions.Awaiting(() => CreateStore().GetAsync("u-1", cts.Token)).Should().ThrowAsync<OperationCanceledException>();
+        await FluentActions.Awaiting(() => store.GetAsync("u-1", cts.Token)).Should().ThrowAsync<OperationCanceledException>();
+        await FluentActions.Awaiting(() => store.StoreAsync("u-1", Grant(), Alice, cts.Token)).Should().ThrowAsync<OperationCanceledException>();
+        await FluentActions.Awaiting(() => store.UpdateAsync("u-1", Grant(), cts.Token)).Should().ThrowAsync<OperationCanceledException>();
+        await FluentActions.Awaiting(() => store.DeleteAsync("u-1", cts.Token)).Should().ThrowAsync<OperationCanceledException>();
+        Secrets.Names.Should().BeEmpty();
+    }
+
+    [Fact]
+    public async Task UpdateAsync_CancelledDuringTheWrite_IsNeitherWrappedNorTakenForAMissingSecret()
+    {
+        const string stored = """{"access_token":"ya29.old","refresh_token":"1//r","expires_at":"2026-11-25T06:00:00"}""";
+        var client = Substitute.For<ISecretsManagerClient>();
+        client.GetSecretValueAsync(default!, default).ReturnsForAnyArgs(Task.FromResult(new SecretValue("gmail/user/u-1", null, "v1", stored, null)));
+        client.PutSecretValueAsync(default!, default!, default!, default).ReturnsForAnyArgs(ci => HangAsync(ci.ArgAt<CancellationToken>(3)));
+        using var cts = new CancellationTokenSource();
+
+        var call = CreateStore(client).UpdateAsync("u-1", Grant(), cts.Token);
+        call.IsCompleted.Should().BeFalse("the write is in flight");
+        await cts.CancelAsync();
+
+        await FluentActions.Awaiting(() => call.WaitAsync(TimeSpan.FromSeconds(10))).Should().ThrowAsync<OperationCanceledException>();
+        await client.DidNotReceiveWithAnyArgs().CreateSecretAsync(default!, default!, default);
+        await client.ReceivedWithAnyArgs(1).PutSecretValueAsync(default!, default!, default!, default);
+    }
+
+    [Fact]
+    public async Task StoreAsync_CancelledWhileWaitingOutADeletion_StopsAtOnce()
+    {
+        var client = Substitute.For<ISecretsManagerClient>();
+        client.GetSecretValueAsync(default!, default).ReturnsForAnyArgs(Task.FromException<SecretValue>(Error(SecretsManagerErrorKind.NotFound)));
+        client.CreateSecretAsync(default!, default!, default).ReturnsForAnyArgs(Task.FromException<SecretWriteResult>(Error(SecretsManagerErrorKind.ScheduledForDeletion)));
+        using var cts = new CancellationTokenSource();
+
+        var call = CreateStore(client).StoreAsync("u-1", Grant(), cancellationToken: cts.Token);
+        await Time.WaitForTimerAsync(TimeSpan.FromMilliseconds(250));
+        await cts.CancelAsync();
+
+        await FluentActions.Awaiting(() => call.WaitAsync(TimeSpan.FromSeconds(10))).Should().ThrowAsync<OperationCanceledException>();
+        await client.ReceivedWithAnyArgs(1).CreateSecretAsync(default!, default!, default);
+    }
+
+    private static async Task<SecretWriteResult> HangAsync(CancellationToken cancellationToken)
+    {
+        await Task.Delay(Timeout.Infinite, cancellationToken);
+        throw new InvalidOperationException("unreachable");
     }
 
     private static SecretsManagerException Error(SecretsManagerErrorKind kind) =>
