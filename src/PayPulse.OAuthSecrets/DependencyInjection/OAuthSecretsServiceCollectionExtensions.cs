@@ -48,6 +48,7 @@ public static class OAuthSecretsServiceCollectionExtensions
         services.TryAddSingleton(sp => new GoogleClientIdProvider(
             sp.GetRequiredService<ISecretsManagerClient>(),
             sp.GetRequiredService<IOptions<OAuthSecretsOptions>>().Value,
+            sp.GetRequiredService<TimeProvider>(),
             Loggers(sp).CreateLogger<GmailCredentialFactory>()));
         services.TryAddSingleton(sp => new GoogleTokenRefresher(
             sp.GetRequiredService<GoogleClientIdProvider>(),

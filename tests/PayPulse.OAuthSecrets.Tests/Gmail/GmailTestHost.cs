@@ -54,7 +54,7 @@ internal sealed class GmailTestHost : IDisposable
     {
         var logger = new FakeLogger(Logs);
         Store = new SecretsManagerOAuthTokenStore(Calls, Microsoft.Extensions.Options.Options.Create(Options), Time, new FakeLogger<SecretsManagerOAuthTokenStore>(Logs));
-        var clientIds = new GoogleClientIdProvider(Calls, Options, logger);
+        var clientIds = new GoogleClientIdProvider(Calls, Options, Time, logger);
         _refresher = new GoogleTokenRefresher(clientIds, Options, Time, logger, () => new ForwardingHandler(TokenEndpoint), () => Jitter);
         Coordinator = new UserRefreshCoordinator(Store, _refresher, Options, Time, logger);
         Factory = new GmailCredentialFactory(Store, _refresher, Coordinator, Options, Time);

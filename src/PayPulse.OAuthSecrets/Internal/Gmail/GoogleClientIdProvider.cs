@@ -6,8 +6,10 @@ namespace PayPulse.OAuthSecrets.Internal.Gmail;
 /// <summary>
 /// The Google OAuth client id: <see cref="OAuthSecretsOptions.GoogleClientId"/> when set, else the plain-string secret
 /// <see cref="OAuthSecretsOptions.ClientIdSecretName"/>, read once per process (a failed read is tried again next time).
+/// The read is shared by every caller, so it runs under its own <see cref="OAuthSecretsOptions.RefreshTimeout"/> on the
+/// library's clock rather than under one caller's cancellation token.
 /// </summary>
-internal sealed class GoogleClientIdProvider(ISecretsManagerClient secrets, OAuthSecretsOptions options, ILogger logger)
+internal sealed class GoogleClientIdProvider(ISecretsManagerClient secrets, OAuthSecretsOptions options, TimeProvider timeProvider, ILogger logger)
 {
     private readonly object _gate = new();
     private Task<string>? _load;
@@ -37,10 +39,21 @@ internal sealed class GoogleClientIdProvider(ISecretsManagerClient secrets, OAut
     {
         var name = options.ClientIdSecretName;
         SecretValue value;
+        using var timeout = new CancellationTokenSource(options.RefreshTimeout, timeProvider);
         try
         {
-            using var timeout = new CancellationTokenSource(options.RefreshTimeout);
             value = await secrets.GetSecretValueAsync(name, timeout.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException ex) when (timeout.IsCancellationRequested)
+        {
+            // Callers wait with their own tokens; this timeout is the library's, so it is not a cancellation.
+            throw new SecretsManagerException(
+                $"Reading the Google OAuth client id secret '{name}' took longer than {options.RefreshTimeout.TotalSeconds:0.###} s.",
+                SecretsManagerErrorKind.Timeout,
+                errorCode: null,
+                statusCode: null,
+                requestId: null,
+                ex);
         }
         catch (SecretsManagerException ex) when (ex.Kind is SecretsManagerErrorKind.NotFound or SecretsManagerErrorKind.ScheduledForDeletion)
         {
