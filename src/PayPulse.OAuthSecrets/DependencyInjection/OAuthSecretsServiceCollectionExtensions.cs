@@ -1,3 +1,4 @@
+using System.Diagnostics.Metrics;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
@@ -31,6 +32,8 @@ public static class OAuthSecretsServiceCollectionExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<OAuthSecretsOptions>, OAuthSecretsOptionsCustomValidator>());
 
         services.TryAddSingleton(TimeProvider.System);
+        services.AddMetrics();
+        services.TryAddSingleton(sp => new OAuthSecretsTelemetry(sp.GetService<IMeterFactory>()));
         // Each attempt has its own timeout (AttemptTimeout); HttpClient's 100 s default must not cut in first.
         services.AddHttpClient(OAuthSecretsHttpClientNames.SecretsManager, client => client.Timeout = Timeout.InfiniteTimeSpan)
             .ConfigurePrimaryHttpMessageHandler(SecretsManagerClient.CreatePrimaryHandler);
@@ -43,7 +46,8 @@ public static class OAuthSecretsServiceCollectionExtensions
             sp.GetRequiredService<ISecretsManagerClient>(),
             sp.GetRequiredService<IOptions<OAuthSecretsOptions>>(),
             sp.GetRequiredService<TimeProvider>(),
-            Loggers(sp).CreateLogger<SecretsManagerOAuthTokenStore>()));
+            Loggers(sp).CreateLogger<SecretsManagerOAuthTokenStore>(),
+            sp.GetRequiredService<OAuthSecretsTelemetry>()));
 
         services.TryAddSingleton(sp => new GoogleClientIdProvider(
             sp.GetRequiredService<ISecretsManagerClient>(),
@@ -61,7 +65,8 @@ public static class OAuthSecretsServiceCollectionExtensions
             sp.GetRequiredService<GoogleTokenRefresher>(),
             sp.GetRequiredService<IOptions<OAuthSecretsOptions>>().Value,
             sp.GetRequiredService<TimeProvider>(),
-            Loggers(sp).CreateLogger<GmailCredentialFactory>()));
+            Loggers(sp).CreateLogger<GmailCredentialFactory>(),
+            sp.GetRequiredService<OAuthSecretsTelemetry>()));
         services.TryAddSingleton<IGmailCredentialFactory>(sp => new GmailCredentialFactory(
             sp.GetRequiredService<IOAuthTokenStore>(),
             sp.GetRequiredService<GoogleTokenRefresher>(),

@@ -20,12 +20,14 @@ internal sealed class SecretsManagerOAuthTokenStore : IOAuthTokenStore
     private readonly TimeProvider _timeProvider;
     private readonly ILogger _logger;
     private readonly RecentBundleCache _recent;
+    private readonly OAuthSecretsTelemetry _telemetry;
 
     public SecretsManagerOAuthTokenStore(
         ISecretsManagerClient client,
         IOptions<OAuthSecretsOptions> options,
         TimeProvider? timeProvider = null,
-        ILogger<SecretsManagerOAuthTokenStore>? logger = null)
+        ILogger<SecretsManagerOAuthTokenStore>? logger = null,
+        OAuthSecretsTelemetry? telemetry = null)
     {
         ArgumentNullException.ThrowIfNull(client);
         ArgumentNullException.ThrowIfNull(options);
@@ -34,9 +36,74 @@ internal sealed class SecretsManagerOAuthTokenStore : IOAuthTokenStore
         _timeProvider = timeProvider ?? TimeProvider.System;
         _logger = logger ?? (ILogger)NullLogger.Instance;
         _recent = new RecentBundleCache(_timeProvider, _options.RecentReadReuseWindow);
+        _telemetry = telemetry ?? OAuthSecretsTelemetry.ActivitiesOnly;
     }
 
     public async Task<OAuthTokenBundle?> GetAsync(string userId, CancellationToken cancellationToken = default)
+    {
+        var operation = _telemetry.StartStoreOperation(OAuthSecretsTelemetry.StoreCall.Get, userId, _timeProvider);
+        try
+        {
+            var bundle = await GetCoreAsync(userId, cancellationToken).ConfigureAwait(false);
+            operation.Succeeded();
+            return bundle;
+        }
+        catch (Exception ex)
+        {
+            operation.Failed(ex);
+            throw;
+        }
+    }
+
+    public async Task<OAuthTokenStoreResult> StoreAsync(
+        string userId, OAuthTokenGrant grant, GoogleUserInfo? googleUser = null, CancellationToken cancellationToken = default)
+    {
+        var operation = _telemetry.StartStoreOperation(OAuthSecretsTelemetry.StoreCall.Store, userId, _timeProvider);
+        try
+        {
+            var result = await StoreCoreAsync(userId, grant, googleUser, cancellationToken).ConfigureAwait(false);
+            operation.Succeeded();
+            return result;
+        }
+        catch (Exception ex)
+        {
+            operation.Failed(ex);
+            throw;
+        }
+    }
+
+    public async Task<OAuthTokenBundle> UpdateAsync(string userId, OAuthTokenGrant grant, CancellationToken cancellationToken = default)
+    {
+        var operation = _telemetry.StartStoreOperation(OAuthSecretsTelemetry.StoreCall.Update, userId, _timeProvider);
+        try
+        {
+            var bundle = await UpdateCoreAsync(userId, grant, cancellationToken).ConfigureAwait(false);
+            operation.Succeeded();
+            return bundle;
+        }
+        catch (Exception ex)
+        {
+            operation.Failed(ex);
+            throw;
+        }
+    }
+
+    public async Task DeleteAsync(string userId, CancellationToken cancellationToken = default)
+    {
+        var operation = _telemetry.StartStoreOperation(OAuthSecretsTelemetry.StoreCall.Delete, userId, _timeProvider);
+        try
+        {
+            await DeleteCoreAsync(userId, cancellationToken).ConfigureAwait(false);
+            operation.Succeeded();
+        }
+        catch (Exception ex)
+        {
+            operation.Failed(ex);
+            throw;
+        }
+    }
+
+    private async Task<OAuthTokenBundle?> GetCoreAsync(string userId, CancellationToken cancellationToken)
     {
         var name = SecretNames.ForUser(_options.SecretNamePrefix, userId);
         var document = await ReadAsync(name, cancellationToken).ConfigureAwait(false);
@@ -45,8 +112,8 @@ internal sealed class SecretsManagerOAuthTokenStore : IOAuthTokenStore
         return document?.Bundle;
     }
 
-    public async Task<OAuthTokenStoreResult> StoreAsync(
-        string userId, OAuthTokenGrant grant, GoogleUserInfo? googleUser = null, CancellationToken cancellationToken = default)
+    private async Task<OAuthTokenStoreResult> StoreCoreAsync(
+        string userId, OAuthTokenGrant grant, GoogleUserInfo? googleUser, CancellationToken cancellationToken)
     {
         var name = SecretNames.ForUser(_options.SecretNamePrefix, userId);
         ValidateGrant(grant);
@@ -102,7 +169,7 @@ internal sealed class SecretsManagerOAuthTokenStore : IOAuthTokenStore
         };
     }
 
-    public async Task<OAuthTokenBundle> UpdateAsync(string userId, OAuthTokenGrant grant, CancellationToken cancellationToken = default)
+    private async Task<OAuthTokenBundle> UpdateCoreAsync(string userId, OAuthTokenGrant grant, CancellationToken cancellationToken)
     {
         var name = SecretNames.ForUser(_options.SecretNamePrefix, userId);
         ValidateGrant(grant);
@@ -137,7 +204,7 @@ internal sealed class SecretsManagerOAuthTokenStore : IOAuthTokenStore
         return bundle;
     }
 
-    public async Task DeleteAsync(string userId, CancellationToken cancellationToken = default)
+    private async Task DeleteCoreAsync(string userId, CancellationToken cancellationToken)
     {
         var name = SecretNames.ForUser(_options.SecretNamePrefix, userId);
         try

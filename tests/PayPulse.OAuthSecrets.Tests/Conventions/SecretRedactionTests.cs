@@ -37,8 +37,9 @@ public sealed class SecretRedactionTests
     }
 
     [Fact]
-    public async Task AFullRun_LogsAndExceptions_NeverContainTokens()
+    public async Task AFullRun_LogsExceptionsAndActivities_NeverContainTokens()
     {
+        using var activities = new ActivityRecorder();
         var logs = new FakeLogCollector();
         await using var provider = new ServiceCollection()
             .AddLogging(b => b.SetMinimumLevel(LogLevel.Trace).AddProvider(new FakeLoggerProvider(logs)))
@@ -73,11 +74,14 @@ public sealed class SecretRedactionTests
         {
             error.ToString().Should().NotContainAny(Tokens);
         }
+
+        AssertNoTokenIn(activities, expectedCount: 9);
     }
 
     [Fact]
-    public async Task AGmailRun_LogsAndExceptions_NeverContainTokens()
+    public async Task AGmailRun_LogsExceptionsAndActivities_NeverContainTokens()
     {
+        using var activities = new ActivityRecorder();
         using var host = new Gmail.GmailTestHost().Build();
         host.Seed("u-1", TimeSpan.FromMinutes(1), accessToken: Access1, refreshToken: Refresh1);
         host.Seed("u-2", TimeSpan.FromMinutes(1), accessToken: Access1, refreshToken: Refresh2);
@@ -103,6 +107,24 @@ public sealed class SecretRedactionTests
 
         errors.Select(e => e.GetType()).Should().Equal(typeof(OAuthTokenRevokedException), typeof(OAuthTokenRefreshException));
         errors.Should().AllSatisfy(e => e.ToString().Should().NotContainAny(Tokens));
+        activities.Stopped.Should().Contain(a => a.OperationName == "GmailCredential.Refresh");
+        AssertNoTokenIn(activities, expectedCount: null);
+    }
+
+    private static void AssertNoTokenIn(ActivityRecorder activities, int? expectedCount)
+    {
+        var stopped = activities.Stopped;
+        if (expectedCount is { } count)
+        {
+            stopped.Should().HaveCount(count);
+        }
+
+        foreach (var activity in stopped)
+        {
+            activity.DisplayName.Should().NotContainAny(Tokens);
+            (activity.StatusDescription ?? string.Empty).Should().NotContainAny(Tokens);
+            activity.TagObjects.Select(t => t.Value?.ToString() ?? string.Empty).Should().NotContain(v => Tokens.Any(v.Contains));
+        }
     }
 
     private static async Task<Exception> Capture(Func<Task> action)

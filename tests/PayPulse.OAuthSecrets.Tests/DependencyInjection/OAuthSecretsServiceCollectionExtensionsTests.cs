@@ -1,7 +1,10 @@
+using System.Diagnostics.Metrics;
 using Amazon.Runtime;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.Metrics.Testing;
 using Microsoft.Extensions.Options;
+using PayPulse.OAuthSecrets.Diagnostics;
 using PayPulse.OAuthSecrets.Gmail;
 using PayPulse.OAuthSecrets.Internal;
 using PayPulse.OAuthSecrets.Internal.SecretsManager;
@@ -279,5 +282,20 @@ public sealed class OAuthSecretsServiceCollectionExtensionsTests
         var request = google.Requests.Should().ContainSingle().Subject;
         request.Uri.Should().Be(new Uri("http://127.0.0.1:9/token"));
         request.Body.Should().Contain("grant_type=refresh_token");
+    }
+
+    [Fact]
+    public async Task AddPayPulseOAuthSecrets_MetricsGoThroughTheContainersMeterFactory()
+    {
+        using var provider = new ServiceCollection()
+            .AddPayPulseOAuthSecrets(o => o.UseInProcessSecretStore = true)
+            .BuildServiceProvider();
+        using var durations = new MetricCollector<double>(
+            provider.GetRequiredService<IMeterFactory>(), OAuthSecretsDiagnostics.MeterName, "paypulse.oauth_secrets.store.duration");
+
+        await provider.GetRequiredService<IOAuthTokenStore>().GetAsync("u-1");
+
+        durations.GetMeasurementSnapshot().Should().ContainSingle()
+            .Which.Tags["paypulse.oauth_secrets.operation"].Should().Be("get");
     }
 }

@@ -43,6 +43,8 @@ internal sealed class GmailTestHost : IDisposable
 
     public double Jitter { get; set; }
 
+    public OAuthSecretsTelemetry Telemetry { get; set; } = OAuthSecretsTelemetry.ActivitiesOnly;
+
     public SecretsManagerOAuthTokenStore Store { get; private set; } = null!;
 
     public UserRefreshCoordinator Coordinator { get; private set; } = null!;
@@ -53,10 +55,10 @@ internal sealed class GmailTestHost : IDisposable
     public GmailTestHost Build()
     {
         var logger = new FakeLogger(Logs);
-        Store = new SecretsManagerOAuthTokenStore(Calls, Microsoft.Extensions.Options.Options.Create(Options), Time, new FakeLogger<SecretsManagerOAuthTokenStore>(Logs));
+        Store = new SecretsManagerOAuthTokenStore(Calls, Microsoft.Extensions.Options.Options.Create(Options), Time, new FakeLogger<SecretsManagerOAuthTokenStore>(Logs), Telemetry);
         var clientIds = new GoogleClientIdProvider(Calls, Options, Time, logger);
         _refresher = new GoogleTokenRefresher(clientIds, Options, Time, logger, () => new ForwardingHandler(TokenEndpoint), () => Jitter);
-        Coordinator = new UserRefreshCoordinator(Store, _refresher, Options, Time, logger);
+        Coordinator = new UserRefreshCoordinator(Store, _refresher, Options, Time, logger, Telemetry);
         Factory = new GmailCredentialFactory(Store, _refresher, Coordinator, Options, Time);
         return this;
     }

@@ -30,8 +30,8 @@ public abstract class TokenStoreTestBase
 
     protected OAuthSecretsOptions Options { get; } = new() { UseInProcessSecretStore = true };
 
-    private protected SecretsManagerOAuthTokenStore CreateStore(ISecretsManagerClient? client = null) =>
-        new(client ?? Calls, Microsoft.Extensions.Options.Options.Create(Options), Time, Logger);
+    private protected SecretsManagerOAuthTokenStore CreateStore(ISecretsManagerClient? client = null, OAuthSecretsTelemetry? telemetry = null) =>
+        new(client ?? Calls, Microsoft.Extensions.Options.Options.Create(Options), Time, Logger, telemetry);
 
     protected static OAuthTokenGrant Grant(string access = AccessToken, string? refresh = RefreshToken, int seconds = 3599, string? scope = null) =>
         new(access, refresh, TimeSpan.FromSeconds(seconds), scope);

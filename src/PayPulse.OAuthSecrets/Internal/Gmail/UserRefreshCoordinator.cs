@@ -15,7 +15,8 @@ internal sealed class UserRefreshCoordinator(
     GoogleTokenRefresher refresher,
     OAuthSecretsOptions options,
     TimeProvider timeProvider,
-    ILogger logger)
+    ILogger logger,
+    OAuthSecretsTelemetry? telemetry = null)
 {
     private const int MaxCompleted = 1024;
 
@@ -72,12 +73,15 @@ internal sealed class UserRefreshCoordinator(
     {
         // Let the caller that created the entry return its task before the work starts.
         await Task.Yield();
+        var operation = (telemetry ?? OAuthSecretsTelemetry.ActivitiesOnly).StartRefresh(userId);
         try
         {
             using var timeout = new CancellationTokenSource(options.RefreshTimeout, timeProvider);
             try
             {
-                return await RefreshCoreAsync(userId, known, rejectedAccessToken, timeout.Token).ConfigureAwait(false);
+                var (bundle, calledGoogle) = await RefreshCoreAsync(userId, known, rejectedAccessToken, timeout.Token).ConfigureAwait(false);
+                operation.Succeeded(calledGoogle);
+                return bundle;
             }
             catch (OperationCanceledException ex) when (timeout.IsCancellationRequested)
             {
@@ -93,13 +97,18 @@ internal sealed class UserRefreshCoordinator(
                 throw failure;
             }
         }
+        catch (Exception ex)
+        {
+            operation.Failed(ex);
+            throw;
+        }
         finally
         {
             _inFlight.TryRemove(new KeyValuePair<string, Lazy<Task<OAuthTokenBundle>>>(userId, self));
         }
     }
 
-    private async Task<OAuthTokenBundle> RefreshCoreAsync(
+    private async Task<(OAuthTokenBundle Bundle, bool CalledGoogle)> RefreshCoreAsync(
         string userId, OAuthTokenBundle? known, string? rejectedAccessToken, CancellationToken cancellationToken)
     {
         var current = known;
@@ -111,7 +120,7 @@ internal sealed class UserRefreshCoordinator(
                 !current.IsExpired(timeProvider, options.RefreshBeforeExpiry))
             {
                 Log.RefreshedElsewhere(logger, userId);
-                return current;
+                return (current, false);
             }
         }
 
@@ -180,7 +189,7 @@ internal sealed class UserRefreshCoordinator(
         }
 
         _completed[userId] = (current.AccessToken, updated);
-        return updated;
+        return (updated, true);
     }
 
     private async Task<OAuthTokenRevokedException> DeleteAfterRevocationAsync(

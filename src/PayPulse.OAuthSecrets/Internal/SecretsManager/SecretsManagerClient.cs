@@ -1,7 +1,6 @@
 using System.Buffers;
 using System.Net;
 using System.Net.Http.Headers;
-using System.Reflection;
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
 using Amazon.Runtime;
@@ -65,7 +64,7 @@ internal sealed class SecretsManagerClient : ISecretsManagerClient
     }
 
     /// <summary>Gets the user-agent token added to every request: <c>lib/PayPulse.OAuthSecrets#version</c>.</summary>
-    public static string UserAgent { get; } = "lib/PayPulse.OAuthSecrets#" + LibraryVersion();
+    public static string UserAgent { get; } = "lib/PayPulse.OAuthSecrets#" + LibraryInfo.Version;
 
     /// <summary>The primary handler for the Secrets Manager <see cref="HttpClient"/>: pooled, no redirects.</summary>
     public static SocketsHttpHandler CreatePrimaryHandler() => new()
@@ -172,14 +171,6 @@ internal sealed class SecretsManagerClient : ISecretsManagerClient
 
     private static DateTimeOffset? FromEpochSeconds(double? seconds) =>
         seconds is { } s ? DateTimeOffset.UnixEpoch.AddTicks((long)(s * TimeSpan.TicksPerSecond)) : null;
-
-    private static string LibraryVersion()
-    {
-        var version = typeof(SecretsManagerClient).Assembly
-            .GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "0.0.0";
-        var plus = version.IndexOf('+', StringComparison.Ordinal);
-        return plus < 0 ? version : version[..plus];
-    }
 
     private async Task<TResponse> SendAsync<TRequest, TResponse>(
         string operation,

@@ -1,0 +1,157 @@
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
+using PayPulse.OAuthSecrets.Diagnostics;
+
+namespace PayPulse.OAuthSecrets.Internal;
+
+/// <summary>
+/// The library's metrics (from <see cref="IMeterFactory"/>) and activities; see <see cref="OAuthSecretsDiagnostics"/>
+/// for what is published. Tags name operations, outcomes, error types and user ids, never token values.
+/// </summary>
+internal sealed class OAuthSecretsTelemetry
+{
+    public const string OperationTag = "paypulse.oauth_secrets.operation";
+    public const string RefreshOutcomeTag = "paypulse.oauth_secrets.refresh.outcome";
+    public const string ErrorTypeTag = "error.type";
+    public const string UserIdTag = "paypulse.user_id";
+    public const string StoreDurationName = "paypulse.oauth_secrets.store.duration";
+    public const string RefreshesName = "paypulse.oauth_secrets.token.refreshes";
+
+    private readonly Histogram<double>? _storeDuration;
+    private readonly Counter<long>? _refreshes;
+
+    /// <summary>Creates the instruments on a meter from <paramref name="meterFactory"/>; with none, only activities.</summary>
+    public OAuthSecretsTelemetry(IMeterFactory? meterFactory)
+    {
+        if (meterFactory is null)
+        {
+            return;
+        }
+
+        var meter = meterFactory.Create(new MeterOptions(OAuthSecretsDiagnostics.MeterName) { Version = LibraryInfo.Version });
+        _storeDuration = meter.CreateHistogram<double>(
+            StoreDurationName, "s", "Duration of token store operations, Secrets Manager retries included.");
+        _refreshes = meter.CreateCounter<long>(
+            RefreshesName, "{refresh}", "Token refreshes run for Gmail credentials, by outcome.");
+    }
+
+    /// <summary>Gets telemetry with activities only, for code built without a container.</summary>
+    public static OAuthSecretsTelemetry ActivitiesOnly { get; } = new(null);
+
+    public static ActivitySource ActivitySource { get; } = new(OAuthSecretsDiagnostics.ActivitySourceName, LibraryInfo.Version);
+
+    /// <summary>The token store calls that are timed and traced.</summary>
+    public enum StoreCall
+    {
+        Get,
+        Store,
+        Update,
+        Delete,
+    }
+
+    /// <summary>Starts timing (and tracing) one token store call; end it with exactly one of its methods.</summary>
+    public StoreOperation StartStoreOperation(StoreCall call, string userId, TimeProvider timeProvider)
+    {
+        var (activityName, operation) = call switch
+        {
+            StoreCall.Get => ("OAuthTokenStore.Get", "get"),
+            StoreCall.Store => ("OAuthTokenStore.Store", "store"),
+            StoreCall.Update => ("OAuthTokenStore.Update", "update"),
+            _ => ("OAuthTokenStore.Delete", "delete"),
+        };
+        return new StoreOperation(this, operation, StartActivity(activityName, userId), timeProvider);
+    }
+
+    /// <summary>Starts tracing one shared refresh; end it with exactly one of its methods.</summary>
+    public RefreshOperation StartRefresh(string userId) => new(this, StartActivity("GmailCredential.Refresh", userId));
+
+    private static Activity? StartActivity(string name, string userId)
+    {
+        var activity = ActivitySource.StartActivity(name, ActivityKind.Internal);
+        activity?.SetTag(UserIdTag, userId);
+        return activity;
+    }
+
+    private static void Fail(Activity? activity, string errorType)
+    {
+        if (activity is not null)
+        {
+            activity.SetTag(ErrorTypeTag, errorType);
+            activity.SetStatus(ActivityStatusCode.Error, errorType);
+            activity.Dispose();
+        }
+    }
+
+    /// <summary>One token store call being timed.</summary>
+    internal readonly struct StoreOperation(OAuthSecretsTelemetry telemetry, string operation, Activity? activity, TimeProvider timeProvider)
+    {
+        private readonly long _started = timeProvider.GetTimestamp();
+
+        public void Succeeded()
+        {
+            Record(null);
+            activity?.Dispose();
+        }
+
+        public void Failed(Exception exception)
+        {
+            var errorType = exception.GetType().FullName ?? exception.GetType().Name;
+            Record(errorType);
+            Fail(activity, errorType);
+        }
+
+        private void Record(string? errorType)
+        {
+            if (telemetry._storeDuration is not { Enabled: true } histogram)
+            {
+                return;
+            }
+
+            var tags = new TagList { { OperationTag, operation } };
+            if (errorType is not null)
+            {
+                tags.Add(ErrorTypeTag, errorType);
+            }
+
+            histogram.Record(timeProvider.GetElapsedTime(_started).TotalSeconds, tags);
+        }
+    }
+
+    /// <summary>One shared refresh being counted.</summary>
+    internal readonly struct RefreshOperation(OAuthSecretsTelemetry telemetry, Activity? activity)
+    {
+        public void Succeeded(bool calledGoogle)
+        {
+            Count(calledGoogle ? "refreshed" : "already_refreshed", null);
+            activity?.Dispose();
+        }
+
+        public void Failed(Exception exception)
+        {
+            var errorType = exception switch
+            {
+                OAuthTokenRevokedException => "invalid_grant",
+                OAuthTokenRefreshException { ErrorCode: { } code } => code,
+                _ => exception.GetType().FullName ?? exception.GetType().Name,
+            };
+            Count(exception is OAuthTokenRevokedException ? "revoked" : "failed", errorType);
+            Fail(activity, errorType);
+        }
+
+        private void Count(string outcome, string? errorType)
+        {
+            if (telemetry._refreshes is not { Enabled: true } counter)
+            {
+                return;
+            }
+
+            var tags = new TagList { { RefreshOutcomeTag, outcome } };
+            if (errorType is not null)
+            {
+                tags.Add(ErrorTypeTag, errorType);
+            }
+
+            counter.Add(1, tags);
+        }
+    }
+}

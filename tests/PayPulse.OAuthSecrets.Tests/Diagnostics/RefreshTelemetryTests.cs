@@ -1,0 +1,115 @@
+using System.Diagnostics.Metrics;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.Metrics.Testing;
+using PayPulse.OAuthSecrets.Diagnostics;
+using PayPulse.OAuthSecrets.Internal;
+using PayPulse.OAuthSecrets.Tests.Gmail;
+
+namespace PayPulse.OAuthSecrets.Tests.Diagnostics;
+
+public sealed class RefreshTelemetryTests : IDisposable
+{
+    private readonly ServiceProvider _services = new ServiceCollection().AddMetrics().BuildServiceProvider();
+    private readonly GmailTestHost _host = new();
+    private readonly MetricCollector<long> _refreshes;
+
+    public RefreshTelemetryTests()
+    {
+        var meters = _services.GetRequiredService<IMeterFactory>();
+        _host.Telemetry = new OAuthSecretsTelemetry(meters);
+        _host.Build();
+        _refreshes = new MetricCollector<long>(meters, OAuthSecretsDiagnostics.MeterName, OAuthSecretsTelemetry.RefreshesName);
+    }
+
+    public void Dispose()
+    {
+        _refreshes.Dispose();
+        _host.Dispose();
+        _services.Dispose();
+    }
+
+    [Fact]
+    public async Task Refresh_Succeeds_IsCountedAsRefreshed()
+    {
+        _host.Seed("u-1", TimeSpan.FromMinutes(1));
+        _host.TokenEndpoint.Then(HttpStatusCode.OK, GmailTestHost.TokenJson());
+
+        await _host.Factory.CreateAsync("u-1");
+
+        var measurement = _refreshes.GetMeasurementSnapshot().Should().ContainSingle().Subject;
+        measurement.Value.Should().Be(1);
+        measurement.Tags[OAuthSecretsTelemetry.RefreshOutcomeTag].Should().Be("refreshed");
+        measurement.Tags.Should().NotContainKey(OAuthSecretsTelemetry.ErrorTypeTag);
+    }
+
+    [Fact]
+    public async Task Refresh_InvalidGrant_IsCountedAsRevoked()
+    {
+        _host.Seed("u-1", TimeSpan.FromMinutes(1));
+        _host.TokenEndpoint.Then(HttpStatusCode.BadRequest, """{"error":"invalid_grant"}""");
+
+        await FluentActions.Awaiting(() => _host.Factory.CreateAsync("u-1")).Should().ThrowAsync<OAuthTokenRevokedException>();
+
+        var measurement = _refreshes.GetMeasurementSnapshot().Should().ContainSingle().Subject;
+        measurement.Tags[OAuthSecretsTelemetry.RefreshOutcomeTag].Should().Be("revoked");
+        measurement.Tags[OAuthSecretsTelemetry.ErrorTypeTag].Should().Be("invalid_grant");
+    }
+
+    [Fact]
+    public async Task Refresh_TransientFailureAfterEveryAttempt_IsCountedOnceAsFailedWithGooglesCode()
+    {
+        _host.Seed("u-1", TimeSpan.FromMinutes(1));
+        _host.TokenEndpoint.Always(HttpStatusCode.ServiceUnavailable, """{"error":"temporarily_unavailable"}""");
+
+        await FluentActions.Awaiting(() => _host.Factory.CreateAsync("u-1")).Should().ThrowAsync<OAuthTokenRefreshException>();
+
+        var measurement = _refreshes.GetMeasurementSnapshot().Should().ContainSingle().Subject;
+        measurement.Tags[OAuthSecretsTelemetry.RefreshOutcomeTag].Should().Be("failed");
+        measurement.Tags[OAuthSecretsTelemetry.ErrorTypeTag].Should().Be("temporarily_unavailable");
+    }
+
+    [Fact]
+    public async Task Refresh_TokensRefreshedByAnotherProcess_IsCountedAsAlreadyRefreshed()
+    {
+        _host.Seed("u-1", TimeSpan.FromMinutes(30));
+        var credential = await _host.Factory.CreateAsync("u-1");
+        _host.Time.Advance(TimeSpan.FromMinutes(31));
+        _host.Seed("u-1", TimeSpan.FromMinutes(60), accessToken: "ya29.from-another-lambda");
+
+        (await credential.GetAccessTokenForRequestAsync()).Should().Be("ya29.from-another-lambda");
+
+        _refreshes.GetMeasurementSnapshot().Should().ContainSingle()
+            .Which.Tags[OAuthSecretsTelemetry.RefreshOutcomeTag].Should().Be("already_refreshed");
+    }
+
+    [Fact]
+    public async Task Refresh_SharedByConcurrentCallers_IsCountedOnce()
+    {
+        _host.Seed("u-1", TimeSpan.FromMinutes(1));
+        var release = new TaskCompletionSource();
+        _host.TokenEndpoint.ThenHeld(release.Task, HttpStatusCode.OK, GmailTestHost.TokenJson());
+
+        var calls = Enumerable.Range(0, 10).Select(_ => _host.Factory.CreateAsync("u-1")).ToList();
+        await _host.TokenEndpoint.WaitForRequestsAsync(1);
+        release.SetResult();
+        await Task.WhenAll(calls);
+
+        _refreshes.GetMeasurementSnapshot().Should().ContainSingle();
+    }
+
+    [Fact]
+    public async Task Refresh_Activity_ParentsTheWriteBackAndNamesTheUser()
+    {
+        using var recorder = new ActivityRecorder();
+        _host.Seed("u-1", TimeSpan.FromMinutes(1));
+        _host.TokenEndpoint.Then(HttpStatusCode.OK, GmailTestHost.TokenJson());
+
+        await _host.Factory.CreateAsync("u-1");
+
+        var activities = recorder.Stopped;
+        var refresh = activities.Should().ContainSingle(a => a.OperationName == "GmailCredential.Refresh").Subject;
+        refresh.GetTagItem(OAuthSecretsTelemetry.UserIdTag).Should().Be("u-1");
+        activities.Should().ContainSingle(a => a.OperationName == "OAuthTokenStore.Update")
+            .Which.ParentSpanId.Should().Be(refresh.SpanId);
+    }
+}
