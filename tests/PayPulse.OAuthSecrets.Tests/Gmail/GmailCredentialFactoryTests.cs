@@ -249,7 +249,8 @@ public sealed class GmailCredentialFactoryTests : IDisposable
 
         credential.Token.AccessToken.Should().Be("ya29.refreshed");
         _host.TokenEndpoint.Requests.Should().HaveCount(3);
-        _host.Logs.GetSnapshot().Count(r => r.Id.Id == 2005).Should().Be(2);
+        _host.Logs.GetSnapshot().Where(r => r.Id.Id == 2005).Should().HaveCount(2)
+            .And.OnlyContain(r => r.Message.Contains("user u-1", StringComparison.Ordinal));
     }
 
     [Fact]

@@ -4,6 +4,7 @@ using Google.Apis.Auth.OAuth2.Flows;
 using Google.Apis.Auth.OAuth2.Responses;
 using Google.Apis.Http;
 using Microsoft.Extensions.Logging;
+using Polly;
 
 namespace PayPulse.OAuthSecrets.Internal.Gmail;
 
@@ -19,7 +20,7 @@ internal sealed class GoogleTokenRefresher : IDisposable
     private readonly TimeProvider _timeProvider;
     private readonly ILogger _logger;
     private readonly Func<HttpMessageHandler> _primaryHandler;
-    private readonly Func<double> _jitter;
+    private readonly ResiliencePipeline _retry;
     private readonly SemaphoreSlim _flowGate = new(1, 1);
     private GoogleAuthorizationCodeFlow? _flow;
 
@@ -36,7 +37,17 @@ internal sealed class GoogleTokenRefresher : IDisposable
         _timeProvider = timeProvider;
         _logger = logger;
         _primaryHandler = primaryHandler ?? TokenEndpointHttpClientFactory.CreatePrimaryHandler;
-        _jitter = jitter ?? Random.Shared.NextDouble;
+        _retry = TransientRetry.Create(
+            options,
+            timeProvider,
+            jitter ?? Random.Shared.NextDouble,
+            static ex => ex is OAuthTokenRefreshException { IsTransient: true },
+            (ex, nextAttempt, delay) =>
+            {
+                var failure = (OAuthTokenRefreshException)ex;
+                Log.RetryingTokenRefresh(
+                    logger, failure.UserId ?? string.Empty, failure.ErrorCode, (int?)failure.StatusCode, nextAttempt, options.MaxAttempts, delay);
+            });
     }
 
     /// <summary>The shared Google flow, created on first use with the client id.</summary>
@@ -86,17 +97,7 @@ internal sealed class GoogleTokenRefresher : IDisposable
     public async Task<TokenResponse> RefreshAsync(string userId, string refreshToken, CancellationToken cancellationToken)
     {
         var flow = await GetFlowAsync(cancellationToken).ConfigureAwait(false);
-        var pipeline = TransientRetry.Create(
-            _options,
-            _timeProvider,
-            _jitter,
-            static ex => ex is OAuthTokenRefreshException { IsTransient: true },
-            (ex, nextAttempt, delay) =>
-            {
-                var failure = (OAuthTokenRefreshException)ex;
-                Log.RetryingTokenRefresh(_logger, userId, failure.ErrorCode, (int?)failure.StatusCode, nextAttempt, _options.MaxAttempts, delay);
-            });
-        return await pipeline.ExecuteAsync(
+        return await _retry.ExecuteAsync(
             async token => await AttemptAsync(flow, userId, refreshToken, token).ConfigureAwait(false),
             cancellationToken).ConfigureAwait(false);
     }
