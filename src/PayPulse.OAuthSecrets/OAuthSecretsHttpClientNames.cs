@@ -6,10 +6,12 @@ namespace PayPulse.OAuthSecrets;
 /// <c>services.AddHttpClient(OAuthSecretsHttpClientNames.GoogleTokenEndpoint).AddHttpMessageHandler(...)</c>.
 /// </summary>
 /// <remarks>
-/// Both clients run with an infinite <see cref="System.Net.Http.HttpClient.Timeout"/>: each attempt is bounded by
-/// <see cref="OAuthSecretsOptions.AttemptTimeout"/> instead. The token endpoint's handler chain is created once per
-/// process (Google.Apis.Auth keeps one HTTP client for its flow); its default primary handler recycles pooled
-/// connections every five minutes, so DNS changes are still picked up.
+/// Only the handler chains are used: each attempt is bounded by <see cref="OAuthSecretsOptions.AttemptTimeout"/> and
+/// retried by the library, so <see cref="System.Net.Http.HttpClient"/> settings such as its timeout do not apply. The
+/// token endpoint's handler chain is created once per process (Google.Apis.Auth keeps one HTTP client for its flow), so
+/// a handler lifetime does not apply to it; the default primary handler recycles pooled connections every five
+/// minutes, so DNS changes are still picked up. Configure that primary handler rather than replacing it. Header values
+/// are never logged.
 /// </remarks>
 public static class OAuthSecretsHttpClientNames
 {

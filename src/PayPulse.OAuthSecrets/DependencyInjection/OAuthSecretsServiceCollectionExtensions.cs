@@ -35,10 +35,14 @@ public static class OAuthSecretsServiceCollectionExtensions
         services.AddMetrics();
         services.TryAddSingleton(sp => new OAuthSecretsTelemetry(sp.GetService<IMeterFactory>()));
         // Each attempt has its own timeout (AttemptTimeout); HttpClient's 100 s default must not cut in first.
+        // Header values are never logged: requests carry SigV4 signatures and session tokens (Microsoft.Extensions.Http
+        // before 9.0 logs them in full at Trace).
         services.AddHttpClient(OAuthSecretsHttpClientNames.SecretsManager, client => client.Timeout = Timeout.InfiniteTimeSpan)
-            .ConfigurePrimaryHttpMessageHandler(SecretsManagerClient.CreatePrimaryHandler);
+            .ConfigurePrimaryHttpMessageHandler(SecretsManagerClient.CreatePrimaryHandler)
+            .RedactLoggedHeaders(static _ => true);
         services.AddHttpClient(OAuthSecretsHttpClientNames.GoogleTokenEndpoint)
-            .ConfigurePrimaryHttpMessageHandler(TokenEndpointHttpClientFactory.CreatePrimaryHandler);
+            .ConfigurePrimaryHttpMessageHandler(TokenEndpointHttpClientFactory.CreatePrimaryHandler)
+            .RedactLoggedHeaders(static _ => true);
 
         services.TryAddSingleton(sp => new InProcessSecretStore(sp.GetRequiredService<TimeProvider>()));
         services.TryAddSingleton<ISecretsManagerClient>(CreateSecretsManagerClient);

@@ -3,6 +3,8 @@ using Amazon.Runtime;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.Metrics.Testing;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Testing;
 using Microsoft.Extensions.Options;
 using PayPulse.OAuthSecrets.Diagnostics;
 using PayPulse.OAuthSecrets.Gmail;
@@ -297,5 +299,50 @@ public sealed class OAuthSecretsServiceCollectionExtensionsTests
 
         durations.GetMeasurementSnapshot().Should().ContainSingle()
             .Which.Tags["paypulse.oauth_secrets.operation"].Should().Be("get");
+    }
+
+    [Fact]
+    public async Task NamedHttpClient_SecretsManager_NeverLogsHeaderValues()
+    {
+        const string sessionToken = "SESSION-TOKEN-c2VjcmV0";
+        using var secretsManager = new ScriptedHttpHandler().Then(HttpStatusCode.OK, """
+            {"Name":"gmail/user/u-1","VersionId":"v1","SecretString":"{\"access_token\":\"ya29.a\",\"expires_at\":\"2026-11-25T06:00:00\"}"}
+            """);
+        var logs = new FakeLogCollector();
+        var services = new ServiceCollection()
+            .AddLogging(b => b.SetMinimumLevel(LogLevel.Trace).AddProvider(new FakeLoggerProvider(logs)))
+            .AddPayPulseOAuthSecrets(o =>
+            {
+                o.Region = "eu-west-1";
+                o.ServiceUrl = new Uri("http://127.0.0.1:9");
+                o.Credentials = new SessionAWSCredentials("AKIDEXAMPLE", "secret-key", sessionToken);
+            });
+        services.AddHttpClient(OAuthSecretsHttpClientNames.SecretsManager)
+            .ConfigurePrimaryHttpMessageHandler(() => new ForwardingHandler(secretsManager));
+        using var provider = services.BuildServiceProvider();
+
+        await provider.GetRequiredService<IOAuthTokenStore>().GetAsync("u-1");
+
+        secretsManager.Requests.Single().Header("X-Amz-Security-Token").Should().Be(sessionToken);
+        var headerLogs = logs.GetSnapshot().Where(r => r.Message.Contains("X-Amz-Security-Token", StringComparison.OrdinalIgnoreCase)).ToList();
+        headerLogs.Should().NotBeEmpty("HttpClient logs request headers at Trace");
+        logs.GetSnapshot().Should().NotContain(r => r.Message.Contains(sessionToken, StringComparison.Ordinal) || r.Message.Contains("Signature=", StringComparison.Ordinal));
+    }
+
+    [Theory]
+    [InlineData(OAuthSecretsHttpClientNames.SecretsManager)]
+    [InlineData(OAuthSecretsHttpClientNames.GoogleTokenEndpoint)]
+    public void NamedHttpClient_PrimaryHandler_IsAConfigurableSocketsHttpHandler(string name)
+    {
+        HttpMessageHandler? primary = null;
+        var services = new ServiceCollection().AddPayPulseOAuthSecrets(o => o.UseInProcessSecretStore = true);
+        services.AddHttpClient(name).ConfigurePrimaryHttpMessageHandler((handler, _) => primary = handler);
+        using var provider = services.BuildServiceProvider();
+
+        using var chain = provider.GetRequiredService<IHttpMessageHandlerFactory>().CreateHandler(name);
+
+        var sockets = primary.Should().BeOfType<SocketsHttpHandler>().Subject;
+        sockets.PooledConnectionLifetime.Should().Be(TimeSpan.FromMinutes(5));
+        sockets.AllowAutoRedirect.Should().BeFalse();
     }
 }

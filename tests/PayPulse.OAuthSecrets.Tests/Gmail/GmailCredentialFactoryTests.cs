@@ -318,6 +318,32 @@ public sealed class GmailCredentialFactoryTests : IDisposable
     }
 
     [Fact]
+    public async Task CreateAsync_UnexpectedHandlerException_IsTypedNotRetriedAndDeletesNothing()
+    {
+        _host.Seed("u-1", TimeSpan.FromMinutes(1));
+        _host.TokenEndpoint.ThenThrow(new InvalidOperationException("a handler someone added failed"));
+
+        var ex = (await FluentActions.Awaiting(() => _host.Factory.CreateAsync("u-1")).Should().ThrowAsync<OAuthTokenRefreshException>()).Which;
+
+        ex.ErrorCode.Should().Be("unexpected_error");
+        ex.IsTransient.Should().BeFalse();
+        _host.TokenEndpoint.Requests.Should().ContainSingle();
+        _host.Calls["Delete"].Should().Be(0);
+    }
+
+    [Fact]
+    public async Task CreateAsync_TimeoutFromAnAddedResilienceHandler_IsRetriedAsATimeout()
+    {
+        _host.Seed("u-1", TimeSpan.FromMinutes(1));
+        _host.TokenEndpoint.ThenThrow(new Polly.Timeout.TimeoutRejectedException()).Then(HttpStatusCode.OK, GmailTestHost.TokenJson());
+
+        var credential = await _host.Factory.CreateAsync("u-1");
+
+        credential.Token.AccessToken.Should().Be("ya29.refreshed");
+        _host.Logs.GetSnapshot().Should().ContainSingle(r => r.Id.Id == 2005).Which.Message.Should().Contain("timeout");
+    }
+
+    [Fact]
     public async Task CreateAsync_TokenEndpointTimeout_IsTransient()
     {
         _host.Options.MaxAttempts = 1;

@@ -276,10 +276,21 @@ public sealed class SecretsManagerClientTests : IDisposable
     }
 
     [Fact]
+    public async Task CallerCancellation_BeforeTheCall_SendsNothing()
+    {
+        using var cts = new CancellationTokenSource();
+        await cts.CancelAsync();
+
+        await FluentActions.Awaiting(() => CreateClient().GetSecretValueAsync("n", cts.Token)).Should().ThrowAsync<OperationCanceledException>();
+        _handler.Requests.Should().BeEmpty();
+    }
+
+    [Fact]
     public async Task CallerCancellation_DuringBackoff_StopsAtOnce()
     {
         _jitter = 1;
         _options.RetryBaseDelay = TimeSpan.FromSeconds(10);
+        _options.AttemptTimeout = TimeSpan.FromSeconds(7); // a timer of its own length, told apart from the 10 s backoff
         _handler.Always(HttpStatusCode.ServiceUnavailable, "{}");
         using var cts = new CancellationTokenSource();
 
@@ -444,4 +455,28 @@ public sealed class SecretsManagerClientTests : IDisposable
         _time,
         _logger,
         () => _jitter);
+
+    [Fact]
+    public async Task UnexpectedHandlerException_IsTypedAndNotRetried()
+    {
+        _handler.ThenThrow(new InvalidOperationException("a handler someone added failed")).Then(HttpStatusCode.OK, SecretValueJson);
+
+        var ex = (await FluentActions.Awaiting(() => CreateClient().GetSecretValueAsync("n")).Should().ThrowAsync<SecretsManagerException>()).Which;
+
+        ex.Kind.Should().Be(SecretsManagerErrorKind.Unknown);
+        ex.IsTransient.Should().BeFalse();
+        ex.InnerException.Should().BeOfType<InvalidOperationException>();
+        _handler.Requests.Should().ContainSingle();
+    }
+
+    [Fact]
+    public async Task TimeoutFromAnAddedResilienceHandler_IsATransientTimeout()
+    {
+        _handler.ThenThrow(new Polly.Timeout.TimeoutRejectedException()).Then(HttpStatusCode.OK, SecretValueJson);
+
+        var value = await CreateClient().GetSecretValueAsync("n");
+
+        value.VersionId.Should().Be("v1");
+        _handler.Requests.Should().HaveCount(2);
+    }
 }

@@ -5,6 +5,7 @@ using Google.Apis.Auth.OAuth2.Responses;
 using Google.Apis.Http;
 using Microsoft.Extensions.Logging;
 using Polly;
+using Polly.Timeout;
 
 namespace PayPulse.OAuthSecrets.Internal.Gmail;
 
@@ -167,6 +168,27 @@ internal sealed class GoogleTokenRefresher : IDisposable
                 "network_error",
                 statusCode: null,
                 isTransient: true,
+                ex);
+        }
+        // A timeout from a handler added to the named HttpClient (a resilience handler, say).
+        catch (Exception ex) when (ex is TimeoutException or TimeoutRejectedException && !cancellationToken.IsCancellationRequested)
+        {
+            throw new OAuthTokenRefreshException(
+                $"Google's token endpoint did not answer in time (user '{userId}'; {ex.GetType().Name}).",
+                userId,
+                "timeout",
+                statusCode: null,
+                isTransient: true,
+                ex);
+        }
+        catch (Exception ex) when (ex is not OAuthSecretsException and not OperationCanceledException)
+        {
+            throw new OAuthTokenRefreshException(
+                $"Refreshing the token of user '{userId}' failed unexpectedly ({ex.GetType().Name}).",
+                userId,
+                "unexpected_error",
+                statusCode: null,
+                isTransient: false,
                 ex);
         }
     }

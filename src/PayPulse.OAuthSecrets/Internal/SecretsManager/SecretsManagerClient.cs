@@ -9,6 +9,7 @@ using Amazon.Runtime.Signing;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Polly;
+using Polly.Timeout;
 
 namespace PayPulse.OAuthSecrets.Internal.SecretsManager;
 
@@ -236,6 +237,27 @@ internal sealed class SecretsManagerClient : ISecretsManagerClient
             throw new SecretsManagerException(
                 $"Secrets Manager {operation} on '{secretId}' failed to connect or lost the connection: {ex.Message}",
                 SecretsManagerErrorKind.Network,
+                errorCode: null,
+                statusCode: null,
+                requestId: null,
+                ex);
+        }
+        // A timeout from a handler added to the named HttpClient (a resilience handler, say).
+        catch (Exception ex) when (ex is TimeoutException or TimeoutRejectedException && !cancellationToken.IsCancellationRequested)
+        {
+            throw new SecretsManagerException(
+                $"Secrets Manager {operation} on '{secretId}' timed out ({ex.GetType().Name}).",
+                SecretsManagerErrorKind.Timeout,
+                errorCode: null,
+                statusCode: null,
+                requestId: null,
+                ex);
+        }
+        catch (Exception ex) when (ex is not SecretsManagerException and not OperationCanceledException)
+        {
+            throw new SecretsManagerException(
+                $"Secrets Manager {operation} on '{secretId}' failed unexpectedly ({ex.GetType().Name}).",
+                SecretsManagerErrorKind.Unknown,
                 errorCode: null,
                 statusCode: null,
                 requestId: null,
