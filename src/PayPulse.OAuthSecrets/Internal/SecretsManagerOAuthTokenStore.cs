@@ -41,66 +41,77 @@ internal sealed class SecretsManagerOAuthTokenStore : IOAuthTokenStore
 
     public async Task<OAuthTokenBundle?> GetAsync(string userId, CancellationToken cancellationToken = default)
     {
+        cancellationToken.ThrowIfCancellationRequested();
         var operation = _telemetry.StartStoreOperation(OAuthSecretsTelemetry.StoreCall.Get, userId, _timeProvider);
+        OAuthTokenBundle? bundle;
         try
         {
-            var bundle = await GetCoreAsync(userId, cancellationToken).ConfigureAwait(false);
-            operation.Succeeded();
-            return bundle;
+            bundle = await GetCoreAsync(userId, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex)
         {
             operation.Failed(ex);
             throw;
         }
+
+        operation.Succeeded();
+        return bundle;
     }
 
     public async Task<OAuthTokenStoreResult> StoreAsync(
         string userId, OAuthTokenGrant grant, GoogleUserInfo? googleUser = null, CancellationToken cancellationToken = default)
     {
+        cancellationToken.ThrowIfCancellationRequested();
         var operation = _telemetry.StartStoreOperation(OAuthSecretsTelemetry.StoreCall.Store, userId, _timeProvider);
+        OAuthTokenStoreResult result;
         try
         {
-            var result = await StoreCoreAsync(userId, grant, googleUser, cancellationToken).ConfigureAwait(false);
-            operation.Succeeded();
-            return result;
+            result = await StoreCoreAsync(userId, grant, googleUser, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex)
         {
             operation.Failed(ex);
             throw;
         }
+
+        operation.Succeeded();
+        return result;
     }
 
     public async Task<OAuthTokenBundle> UpdateAsync(string userId, OAuthTokenGrant grant, CancellationToken cancellationToken = default)
     {
+        cancellationToken.ThrowIfCancellationRequested();
         var operation = _telemetry.StartStoreOperation(OAuthSecretsTelemetry.StoreCall.Update, userId, _timeProvider);
+        OAuthTokenBundle bundle;
         try
         {
-            var bundle = await UpdateCoreAsync(userId, grant, cancellationToken).ConfigureAwait(false);
-            operation.Succeeded();
-            return bundle;
+            bundle = await UpdateCoreAsync(userId, grant, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex)
         {
             operation.Failed(ex);
             throw;
         }
+
+        operation.Succeeded();
+        return bundle;
     }
 
     public async Task DeleteAsync(string userId, CancellationToken cancellationToken = default)
     {
+        cancellationToken.ThrowIfCancellationRequested();
         var operation = _telemetry.StartStoreOperation(OAuthSecretsTelemetry.StoreCall.Delete, userId, _timeProvider);
         try
         {
             await DeleteCoreAsync(userId, cancellationToken).ConfigureAwait(false);
-            operation.Succeeded();
         }
         catch (Exception ex)
         {
             operation.Failed(ex);
             throw;
         }
+
+        operation.Succeeded();
     }
 
     private async Task<OAuthTokenBundle?> GetCoreAsync(string userId, CancellationToken cancellationToken)

@@ -555,6 +555,7 @@ public sealed class SecretsManagerOAuthTokenStoreTests : TokenStoreTestBase
         await FluentActions.Awaiting(() => store.UpdateAsync("u-1", Grant(), cts.Token)).Should().ThrowAsync<OperationCanceledException>();
         await FluentActions.Awaiting(() => store.DeleteAsync("u-1", cts.Token)).Should().ThrowAsync<OperationCanceledException>();
         Secrets.Names.Should().BeEmpty();
+        Calls.Total.Should().Be(0);
     }
 
     [Fact]
