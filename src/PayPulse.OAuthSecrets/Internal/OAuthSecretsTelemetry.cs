@@ -17,6 +17,22 @@ internal sealed class OAuthSecretsTelemetry
     public const string StoreDurationName = "paypulse.oauth_secrets.store.duration";
     public const string RefreshesName = "paypulse.oauth_secrets.token.refreshes";
 
+    /// <summary>
+    /// Gets the histogram boundaries advised for the duration (seconds, as OpenTelemetry's HTTP durations; the SDK's
+    /// default boundaries are sized for milliseconds). Advice needs .NET 9; on .NET 8 configure a view with these.
+    /// </summary>
+    public static IReadOnlyList<double> DurationBuckets { get; } = [0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10, 30];
+
+    // Google's OAuth error codes (RFC 6749 and Google's additions) and the library's own: anything else a token
+    // endpoint sends is reported as "_OTHER", so a tag never takes arbitrary values.
+    private static readonly HashSet<string> KnownRefreshErrorCodes = new(StringComparer.Ordinal)
+    {
+        "invalid_request", "invalid_client", "invalid_grant", "unauthorized_client", "unsupported_grant_type",
+        "invalid_scope", "access_denied", "server_error", "temporarily_unavailable", "rate_limit_exceeded",
+        "timeout", "network_error", "unexpected_error", "invalid_response", "empty_response",
+        "missing_refresh_token",
+    };
+
     private readonly Histogram<double>? _storeDuration;
     private readonly Counter<long>? _refreshes;
 
@@ -29,8 +45,17 @@ internal sealed class OAuthSecretsTelemetry
         }
 
         var meter = meterFactory.Create(new MeterOptions(OAuthSecretsDiagnostics.MeterName) { Version = LibraryInfo.Version });
+#if NET9_0_OR_GREATER
+        _storeDuration = meter.CreateHistogram(
+            StoreDurationName,
+            "s",
+            "Duration of token store operations, Secrets Manager retries included.",
+            tags: null,
+            new InstrumentAdvice<double> { HistogramBucketBoundaries = DurationBuckets });
+#else
         _storeDuration = meter.CreateHistogram<double>(
             StoreDurationName, "s", "Duration of token store operations, Secrets Manager retries included.");
+#endif
         _refreshes = meter.CreateCounter<long>(
             RefreshesName, "{refresh}", "Token refreshes run for Gmail credentials, by outcome.");
     }
@@ -131,7 +156,7 @@ internal sealed class OAuthSecretsTelemetry
             var errorType = exception switch
             {
                 OAuthTokenRevokedException => "invalid_grant",
-                OAuthTokenRefreshException { ErrorCode: { } code } => code,
+                OAuthTokenRefreshException { ErrorCode: { } code } => KnownRefreshErrorCodes.Contains(code) ? code : "_OTHER",
                 _ => exception.GetType().FullName ?? exception.GetType().Name,
             };
             Count(exception is OAuthTokenRevokedException ? "revoked" : "failed", errorType);

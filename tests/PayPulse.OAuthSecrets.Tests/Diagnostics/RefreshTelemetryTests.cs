@@ -69,6 +69,19 @@ public sealed class RefreshTelemetryTests : IDisposable
     }
 
     [Fact]
+    public async Task Refresh_UnknownErrorCode_IsReportedAsOther()
+    {
+        _host.Seed("u-1", TimeSpan.FromMinutes(1));
+        _host.TokenEndpoint.Then(HttpStatusCode.BadRequest, """{"error":"made_up_by_a_proxy_7f3a9c"}""");
+
+        await FluentActions.Awaiting(() => _host.Factory.CreateAsync("u-1")).Should().ThrowAsync<OAuthTokenRefreshException>()
+            .Where(e => e.ErrorCode == "made_up_by_a_proxy_7f3a9c");
+
+        _refreshes.GetMeasurementSnapshot().Should().ContainSingle()
+            .Which.Tags[OAuthSecretsTelemetry.ErrorTypeTag].Should().Be("_OTHER", "a tag never takes values the server chose");
+    }
+
+    [Fact]
     public async Task Refresh_TokensRefreshedByAnotherProcess_IsCountedAsAlreadyRefreshed()
     {
         _host.Seed("u-1", TimeSpan.FromMinutes(30));
@@ -110,6 +123,23 @@ public sealed class RefreshTelemetryTests : IDisposable
         var refresh = activities.Should().ContainSingle(a => a.OperationName == "GmailCredential.Refresh").Subject;
         refresh.GetTagItem(OAuthSecretsTelemetry.UserIdTag).Should().Be("u-1");
         activities.Should().ContainSingle(a => a.OperationName == "OAuthTokenStore.Update")
+            .Which.ParentSpanId.Should().Be(refresh.SpanId);
+    }
+
+    [Fact]
+    public async Task Refresh_Activity_FailedRefreshIsStoppedWithGooglesCode()
+    {
+        using var recorder = new ActivityRecorder();
+        _host.Seed("u-1", TimeSpan.FromMinutes(1));
+        _host.TokenEndpoint.Then(HttpStatusCode.BadRequest, """{"error":"invalid_grant"}""");
+
+        await FluentActions.Awaiting(() => _host.Factory.CreateAsync("u-1")).Should().ThrowAsync<OAuthTokenRevokedException>();
+
+        recorder.NotStopped.Should().BeEmpty();
+        var refresh = recorder.Stopped.Should().ContainSingle(a => a.OperationName == "GmailCredential.Refresh").Subject;
+        refresh.Status.Should().Be(System.Diagnostics.ActivityStatusCode.Error);
+        refresh.GetTagItem(OAuthSecretsTelemetry.ErrorTypeTag).Should().Be("invalid_grant");
+        recorder.Stopped.Should().ContainSingle(a => a.OperationName == "OAuthTokenStore.Delete")
             .Which.ParentSpanId.Should().Be(refresh.SpanId);
     }
 }

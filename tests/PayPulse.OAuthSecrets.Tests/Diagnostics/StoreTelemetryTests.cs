@@ -46,6 +46,18 @@ public sealed class StoreTelemetryTests : TokenStoreTestBase, IDisposable
         measurement.Tags.Should().NotContainKey(OAuthSecretsTelemetry.ErrorTypeTag);
     }
 
+#if NET9_0_OR_GREATER
+    [Fact]
+    public void Duration_AdvisesSecondScaleBuckets()
+    {
+        var histogram = _durations.Instrument.Should().BeOfType<Histogram<double>>().Subject;
+
+        histogram.Unit.Should().Be("s");
+        histogram.Advice!.HistogramBucketBoundaries.Should().Equal(OAuthSecretsTelemetry.DurationBuckets);
+        histogram.Advice.HistogramBucketBoundaries.Should().BeInAscendingOrder().And.Contain(0.005).And.Contain(10);
+    }
+#endif
+
     [Fact]
     public async Task EveryOperation_IsRecordedUnderItsName()
     {
@@ -95,5 +107,32 @@ public sealed class StoreTelemetryTests : TokenStoreTestBase, IDisposable
         activities[2].GetTagItem(OAuthSecretsTelemetry.ErrorTypeTag).Should().Be(typeof(OAuthTokenNotFoundException).FullName);
         activities.SelectMany(a => a.TagObjects).Select(t => t.Value?.ToString() ?? string.Empty)
             .Should().NotContain(v => v.Contains(AccessToken, StringComparison.Ordinal) || v.Contains(RefreshToken, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Activities_CancelledInFlight_IsStoppedWithAnErrorStatusAndRecorded()
+    {
+        using var recorder = new ActivityRecorder();
+        const string stored = """{"access_token":"ya29.old","refresh_token":"1//r","expires_at":"2026-11-25T06:00:00"}""";
+        var client = Substitute.For<ISecretsManagerClient>();
+        client.GetSecretValueAsync(default!, default).ReturnsForAnyArgs(Task.FromResult(new SecretValue("gmail/user/u-1", null, "v1", stored, null)));
+        client.PutSecretValueAsync(default!, default!, default!, default).ReturnsForAnyArgs(call => HangAsync(call.ArgAt<CancellationToken>(3)));
+        using var cts = new CancellationTokenSource();
+
+        var update = CreateStore(client, _telemetry).UpdateAsync("u-1", Grant(), cts.Token);
+        recorder.NotStopped.Should().ContainSingle("the update is in flight");
+        await cts.CancelAsync();
+        await FluentActions.Awaiting(() => update.WaitAsync(TimeSpan.FromSeconds(10))).Should().ThrowAsync<OperationCanceledException>();
+
+        recorder.NotStopped.Should().BeEmpty();
+        recorder.Stopped.Should().ContainSingle().Which.Status.Should().Be(ActivityStatusCode.Error);
+        _durations.GetMeasurementSnapshot().Should().ContainSingle()
+            .Which.Tags[OAuthSecretsTelemetry.ErrorTypeTag].Should().BeOneOf(typeof(OperationCanceledException).FullName, typeof(TaskCanceledException).FullName);
+    }
+
+    private static async Task<SecretWriteResult> HangAsync(CancellationToken cancellationToken)
+    {
+        await Task.Delay(Timeout.Infinite, cancellationToken);
+        throw new InvalidOperationException("unreachable");
     }
 }

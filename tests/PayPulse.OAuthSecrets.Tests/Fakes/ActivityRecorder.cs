@@ -12,6 +12,7 @@ internal sealed class ActivityRecorder : IDisposable
 {
     private static readonly ActivitySource TestSource = new("PayPulse.OAuthSecrets.Tests");
 
+    private readonly ConcurrentQueue<Activity> _started = new();
     private readonly ConcurrentQueue<Activity> _stopped = new();
     private readonly ActivityListener _listener;
     private readonly Activity _root;
@@ -24,6 +25,7 @@ internal sealed class ActivityRecorder : IDisposable
         {
             ShouldListenTo = source => source.Name is OAuthSecretsDiagnostics.ActivitySourceName || source == testSource,
             Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
+            ActivityStarted = _started.Enqueue,
             ActivityStopped = _stopped.Enqueue,
         };
         ActivitySource.AddActivityListener(_listener);
@@ -35,6 +37,11 @@ internal sealed class ActivityRecorder : IDisposable
     /// <summary>Gets the library's stopped activities of this test's trace, in the order they stopped.</summary>
     public IReadOnlyList<Activity> Stopped =>
         _stopped.Where(a => a.TraceId == _root.TraceId && a.Source.Name == OAuthSecretsDiagnostics.ActivitySourceName).ToList();
+
+    /// <summary>Gets the library's activities of this test's trace that were started and never stopped.</summary>
+    public IReadOnlyList<Activity> NotStopped =>
+        _started.Where(a => a.TraceId == _root.TraceId && a.Source.Name == OAuthSecretsDiagnostics.ActivitySourceName)
+            .Except(_stopped).ToList();
 
     public void Dispose()
     {

@@ -36,6 +36,11 @@ public sealed class ObservedTimeProvider(DateTimeOffset start) : FakeTimeProvide
     /// Plays the clock for <paramref name="work"/>: each time it arms a timer, advances the fake clock by exactly that
     /// timer's due time, until the work completes (at most 10 s of real time). Returns how much fake time passed.
     /// </summary>
+    /// <remarks>
+    /// Meant for work whose only timers are waits (a backoff over a substituted client): every armed timer advances the
+    /// clock, so a timeout timer that the work disposes unfired (a real client's per-attempt timeout) would still add
+    /// its length and fire other timers early. Use <see cref="WaitForTimerAsync"/> for such work.
+    /// </remarks>
     public async Task<TimeSpan> RunUntilCompletedAsync(Task work)
     {
         var before = GetUtcNow();

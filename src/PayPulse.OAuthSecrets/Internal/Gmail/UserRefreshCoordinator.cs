@@ -76,35 +76,46 @@ internal sealed class UserRefreshCoordinator(
         var operation = (telemetry ?? OAuthSecretsTelemetry.ActivitiesOnly).StartRefresh(userId);
         try
         {
-            using var timeout = new CancellationTokenSource(options.RefreshTimeout, timeProvider);
+            (OAuthTokenBundle Bundle, bool CalledGoogle) result;
             try
             {
-                var (bundle, calledGoogle) = await RefreshCoreAsync(userId, known, rejectedAccessToken, timeout.Token).ConfigureAwait(false);
-                operation.Succeeded(calledGoogle);
-                return bundle;
+                result = await RefreshWithTimeoutAsync(userId, known, rejectedAccessToken).ConfigureAwait(false);
             }
-            catch (OperationCanceledException ex) when (timeout.IsCancellationRequested)
+            catch (Exception ex)
             {
-                // Never an OperationCanceledException: Google.Apis.Auth would take it for its own timeout and retry.
-                var failure = new OAuthTokenRefreshException(
-                    $"Refreshing the token of user '{userId}' took longer than {options.RefreshTimeout}.",
-                    userId,
-                    "timeout",
-                    statusCode: null,
-                    isTransient: true,
-                    ex);
-                Log.TokenRefreshFailed(logger, userId, failure.ErrorCode, null, failure);
-                throw failure;
+                operation.Failed(ex);
+                throw;
             }
-        }
-        catch (Exception ex)
-        {
-            operation.Failed(ex);
-            throw;
+
+            operation.Succeeded(result.CalledGoogle);
+            return result.Bundle;
         }
         finally
         {
             _inFlight.TryRemove(new KeyValuePair<string, Lazy<Task<OAuthTokenBundle>>>(userId, self));
+        }
+    }
+
+    private async Task<(OAuthTokenBundle Bundle, bool CalledGoogle)> RefreshWithTimeoutAsync(
+        string userId, OAuthTokenBundle? known, string? rejectedAccessToken)
+    {
+        using var timeout = new CancellationTokenSource(options.RefreshTimeout, timeProvider);
+        try
+        {
+            return await RefreshCoreAsync(userId, known, rejectedAccessToken, timeout.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException ex) when (timeout.IsCancellationRequested)
+        {
+            // Never an OperationCanceledException: Google.Apis.Auth would take it for its own timeout and retry.
+            var failure = new OAuthTokenRefreshException(
+                $"Refreshing the token of user '{userId}' took longer than {options.RefreshTimeout}.",
+                userId,
+                "timeout",
+                statusCode: null,
+                isTransient: true,
+                ex);
+            Log.TokenRefreshFailed(logger, userId, failure.ErrorCode, null, failure);
+            throw failure;
         }
     }
 
