@@ -42,6 +42,12 @@ public sealed class OAuthTokenRefreshException : OAuthSecretsException
         IsTransient = isTransient;
     }
 
+    /// <summary>A failure with no HTTP response to describe it; <paramref name="errorCode"/> is the library's own.</summary>
+    internal OAuthTokenRefreshException(string message, string userId, string errorCode, bool isTransient, Exception? innerException = null)
+        : this(message, userId, errorCode, statusCode: null, isTransient, innerException)
+    {
+    }
+
     /// <summary>Gets the user whose token was being refreshed, when known.</summary>
     public string? UserId { get; }
 

@@ -55,6 +55,12 @@ public sealed class SecretsManagerException : OAuthSecretsException
         RequestId = requestId;
     }
 
+    /// <summary>A failure with no response to describe it: a timeout, a broken connection, missing credentials.</summary>
+    internal SecretsManagerException(string message, SecretsManagerErrorKind kind, Exception? innerException)
+        : this(message, kind, errorCode: null, statusCode: null, requestId: null, innerException)
+    {
+    }
+
     /// <summary>Gets what kind of failure this is.</summary>
     public SecretsManagerErrorKind Kind { get; }
 

@@ -33,11 +33,7 @@ internal sealed class ScriptedHttpHandler : HttpMessageHandler
         return Response(status, body);
     });
 
-    public ScriptedHttpHandler ThenHang() => Then(async (_, ct) =>
-    {
-        await Task.Delay(Timeout.Infinite, ct);
-        throw new InvalidOperationException("unreachable");
-    });
+    public ScriptedHttpHandler ThenHang() => Then((_, ct) => Hang.UntilCancelledAsync<HttpResponseMessage>(ct));
 
     public ScriptedHttpHandler Always(HttpStatusCode status, string body = "{}", params (string Name, string Value)[] headers)
     {

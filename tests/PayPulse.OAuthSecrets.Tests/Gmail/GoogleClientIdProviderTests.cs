@@ -22,7 +22,7 @@ public sealed class GoogleClientIdProviderTests
     public async Task GetAsync_SecretReadHangs_TimesOutOnTheLibrarysClockAsATypedTransientError()
     {
         _client.GetSecretValueAsync(default!, default).ReturnsForAnyArgs(
-            call => HangAsync(call.ArgAt<CancellationToken>(1)),
+            call => Hang.UntilCancelledAsync<SecretValue>(call.ArgAt<CancellationToken>(1)),
             _ => Task.FromResult(new SecretValue(SecretName, null, "v1", ClientId, null)));
         var provider = CreateProvider();
 
@@ -67,10 +67,4 @@ public sealed class GoogleClientIdProviderTests
     }
 
     private GoogleClientIdProvider CreateProvider() => new(_client, _options, _time, NullLogger.Instance);
-
-    private static async Task<SecretValue> HangAsync(CancellationToken cancellationToken)
-    {
-        await Task.Delay(Timeout.Infinite, cancellationToken);
-        throw new InvalidOperationException("unreachable");
-    }
 }

@@ -564,7 +564,7 @@ public sealed class SecretsManagerOAuthTokenStoreTests : TokenStoreTestBase
         const string stored = """{"access_token":"ya29.old","refresh_token":"1//r","expires_at":"2026-11-25T06:00:00"}""";
         var client = Substitute.For<ISecretsManagerClient>();
         client.GetSecretValueAsync(default!, default).ReturnsForAnyArgs(Task.FromResult(new SecretValue("gmail/user/u-1", null, "v1", stored, null)));
-        client.PutSecretValueAsync(default!, default!, default!, default).ReturnsForAnyArgs(ci => HangAsync(ci.ArgAt<CancellationToken>(3)));
+        client.PutSecretValueAsync(default!, default!, default!, default).ReturnsForAnyArgs(ci => Hang.UntilCancelledAsync<SecretWriteResult>(ci.ArgAt<CancellationToken>(3)));
         using var cts = new CancellationTokenSource();
 
         var call = CreateStore(client).UpdateAsync("u-1", Grant(), cts.Token);
@@ -590,12 +590,6 @@ public sealed class SecretsManagerOAuthTokenStoreTests : TokenStoreTestBase
 
         await FluentActions.Awaiting(() => call.WaitAsync(TimeSpan.FromSeconds(10))).Should().ThrowAsync<OperationCanceledException>();
         await client.ReceivedWithAnyArgs(1).CreateSecretAsync(default!, default!, default);
-    }
-
-    private static async Task<SecretWriteResult> HangAsync(CancellationToken cancellationToken)
-    {
-        await Task.Delay(Timeout.Infinite, cancellationToken);
-        throw new InvalidOperationException("unreachable");
     }
 
     private static SecretsManagerException Error(SecretsManagerErrorKind kind) =>

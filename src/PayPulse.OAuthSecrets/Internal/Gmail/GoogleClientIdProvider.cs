@@ -50,9 +50,6 @@ internal sealed class GoogleClientIdProvider(ISecretsManagerClient secrets, OAut
             throw new SecretsManagerException(
                 $"Reading the Google OAuth client id secret '{name}' took longer than {options.RefreshTimeout.TotalSeconds:0.###} s.",
                 SecretsManagerErrorKind.Timeout,
-                errorCode: null,
-                statusCode: null,
-                requestId: null,
                 ex);
         }
         catch (SecretsManagerException ex) when (ex.Kind is SecretsManagerErrorKind.NotFound or SecretsManagerErrorKind.ScheduledForDeletion)

@@ -149,52 +149,31 @@ internal sealed class GoogleTokenRefresher : IDisposable
                 transient,
                 ex);
         }
-        // Any cancellation the caller did not ask for is a timeout: ours, or HttpClient.Timeout.
-        catch (OperationCanceledException ex) when (!cancellationToken.IsCancellationRequested)
+        // Any cancellation the caller did not ask for is a timeout: ours, HttpClient.Timeout, or one from a handler
+        // added to the named HttpClient (a resilience handler, say).
+        catch (Exception ex) when (ex is OperationCanceledException or TimeoutException or TimeoutRejectedException &&
+                                   !cancellationToken.IsCancellationRequested)
         {
+            var detail = ex is OperationCanceledException
+                ? $"within {_options.AttemptTimeout.TotalSeconds:0.###} s"
+                : $"in time ({ex.GetType().Name})";
             throw new OAuthTokenRefreshException(
-                $"Google's token endpoint did not answer within {_options.AttemptTimeout.TotalSeconds:0.###} s (user '{userId}').",
-                userId,
-                "timeout",
-                statusCode: null,
-                isTransient: true,
-                ex);
+                $"Google's token endpoint did not answer {detail} (user '{userId}').", userId, "timeout", isTransient: true, ex);
         }
         catch (Exception ex) when (ex is HttpRequestException or IOException && !cancellationToken.IsCancellationRequested)
         {
             throw new OAuthTokenRefreshException(
-                $"Google's token endpoint could not be reached (user '{userId}'): {ex.Message}",
-                userId,
-                "network_error",
-                statusCode: null,
-                isTransient: true,
-                ex);
-        }
-        // A timeout from a handler added to the named HttpClient (a resilience handler, say).
-        catch (Exception ex) when (ex is TimeoutException or TimeoutRejectedException && !cancellationToken.IsCancellationRequested)
-        {
-            throw new OAuthTokenRefreshException(
-                $"Google's token endpoint did not answer in time (user '{userId}'; {ex.GetType().Name}).",
-                userId,
-                "timeout",
-                statusCode: null,
-                isTransient: true,
-                ex);
+                $"Google's token endpoint could not be reached (user '{userId}'): {ex.Message}", userId, "network_error", isTransient: true, ex);
         }
         catch (Exception ex) when (ex is not OAuthSecretsException and not OperationCanceledException)
         {
             throw new OAuthTokenRefreshException(
-                $"Refreshing the token of user '{userId}' failed unexpectedly ({ex.GetType().Name}).",
-                userId,
-                "unexpected_error",
-                statusCode: null,
-                isTransient: false,
-                ex);
+                $"Refreshing the token of user '{userId}' failed unexpectedly ({ex.GetType().Name}).", userId, "unexpected_error", isTransient: false, ex);
         }
     }
 
     private static OAuthTokenRefreshException InvalidResponse(string userId, string what, Exception? inner) =>
-        new($"Google's token endpoint answered the refresh for user '{userId}' with {what}.", userId, "invalid_response", null, false, inner);
+        new($"Google's token endpoint answered the refresh for user '{userId}' with {what}.", userId, "invalid_response", isTransient: false, inner);
 
     private static string Truncate(string text) => text.Length <= 200 ? text : text[..200] + "…";
 }

@@ -20,6 +20,8 @@ internal sealed class UserRefreshCoordinator(
 {
     private const int MaxCompleted = 1024;
 
+    private readonly OAuthSecretsTelemetry _telemetry = telemetry ?? OAuthSecretsTelemetry.ActivitiesOnly;
+
     private readonly ConcurrentDictionary<string, Lazy<Task<OAuthTokenBundle>>> _inFlight = new(StringComparer.Ordinal);
 
     // The last refresh completed for each user, and the access token it replaced: a caller that read the old bundle
@@ -73,7 +75,7 @@ internal sealed class UserRefreshCoordinator(
     {
         // Let the caller that created the entry return its task before the work starts.
         await Task.Yield();
-        var operation = (telemetry ?? OAuthSecretsTelemetry.ActivitiesOnly).StartRefresh(userId);
+        var operation = _telemetry.StartRefresh(userId);
         try
         {
             (OAuthTokenBundle Bundle, bool CalledGoogle) result;
@@ -108,12 +110,7 @@ internal sealed class UserRefreshCoordinator(
         {
             // Never an OperationCanceledException: Google.Apis.Auth would take it for its own timeout and retry.
             var failure = new OAuthTokenRefreshException(
-                $"Refreshing the token of user '{userId}' took longer than {options.RefreshTimeout}.",
-                userId,
-                "timeout",
-                statusCode: null,
-                isTransient: true,
-                ex);
+                $"Refreshing the token of user '{userId}' took longer than {options.RefreshTimeout}.", userId, "timeout", isTransient: true, ex);
             Log.TokenRefreshFailed(logger, userId, failure.ErrorCode, null, failure);
             throw failure;
         }
@@ -141,7 +138,6 @@ internal sealed class UserRefreshCoordinator(
                 $"User '{userId}' has no stored refresh token, so their access token cannot be refreshed: they must connect Gmail again.",
                 userId,
                 "missing_refresh_token",
-                statusCode: null,
                 isTransient: false);
             Log.TokenRefreshFailed(logger, userId, missing.ErrorCode, null, missing);
             throw missing;

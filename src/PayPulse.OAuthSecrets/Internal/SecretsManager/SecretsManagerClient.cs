@@ -221,36 +221,22 @@ internal sealed class SecretsManagerClient : ISecretsManagerClient
                     ex);
             }
         }
-        // Any cancellation the caller did not ask for is a timeout: ours, or HttpClient.Timeout.
-        catch (OperationCanceledException ex) when (!cancellationToken.IsCancellationRequested)
+        // Any cancellation the caller did not ask for is a timeout: ours, HttpClient.Timeout, or one from a handler
+        // added to the named HttpClient (a resilience handler, say).
+        catch (Exception ex) when (ex is OperationCanceledException or TimeoutException or TimeoutRejectedException &&
+                                   !cancellationToken.IsCancellationRequested)
         {
+            var detail = ex is OperationCanceledException
+                ? $"after {_options.AttemptTimeout.TotalSeconds:0.###} s"
+                : $"({ex.GetType().Name})";
             throw new SecretsManagerException(
-                $"Secrets Manager {operation} on '{secretId}' timed out after {_options.AttemptTimeout.TotalSeconds:0.###} s.",
-                SecretsManagerErrorKind.Timeout,
-                errorCode: null,
-                statusCode: null,
-                requestId: null,
-                ex);
+                $"Secrets Manager {operation} on '{secretId}' timed out {detail}.", SecretsManagerErrorKind.Timeout, ex);
         }
         catch (Exception ex) when (ex is HttpRequestException or IOException && !cancellationToken.IsCancellationRequested)
         {
             throw new SecretsManagerException(
                 $"Secrets Manager {operation} on '{secretId}' failed to connect or lost the connection: {ex.Message}",
                 SecretsManagerErrorKind.Network,
-                errorCode: null,
-                statusCode: null,
-                requestId: null,
-                ex);
-        }
-        // A timeout from a handler added to the named HttpClient (a resilience handler, say).
-        catch (Exception ex) when (ex is TimeoutException or TimeoutRejectedException && !cancellationToken.IsCancellationRequested)
-        {
-            throw new SecretsManagerException(
-                $"Secrets Manager {operation} on '{secretId}' timed out ({ex.GetType().Name}).",
-                SecretsManagerErrorKind.Timeout,
-                errorCode: null,
-                statusCode: null,
-                requestId: null,
                 ex);
         }
         catch (Exception ex) when (ex is not SecretsManagerException and not OperationCanceledException)
@@ -258,9 +244,6 @@ internal sealed class SecretsManagerClient : ISecretsManagerClient
             throw new SecretsManagerException(
                 $"Secrets Manager {operation} on '{secretId}' failed unexpectedly ({ex.GetType().Name}).",
                 SecretsManagerErrorKind.Unknown,
-                errorCode: null,
-                statusCode: null,
-                requestId: null,
                 ex);
         }
     }
@@ -330,9 +313,6 @@ internal sealed class SecretsManagerClient : ISecretsManagerClient
                 "(environment variables, profile, web identity, container or instance metadata). " +
                 "Set them, or OAuthSecretsOptions.Credentials.",
                 SecretsManagerErrorKind.Authentication,
-                errorCode: null,
-                statusCode: null,
-                requestId: null,
                 ex);
         }
     }
