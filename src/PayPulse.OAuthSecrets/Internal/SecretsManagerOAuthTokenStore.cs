@@ -39,34 +39,57 @@ internal sealed class SecretsManagerOAuthTokenStore : IOAuthTokenStore
         _telemetry = telemetry ?? OAuthSecretsTelemetry.ActivitiesOnly;
     }
 
-    public async Task<OAuthTokenBundle?> GetAsync(string userId, CancellationToken cancellationToken = default)
+    public Task<OAuthTokenBundle?> GetAsync(string userId, CancellationToken cancellationToken = default) =>
+        TracedAsync(
+            OAuthSecretsTelemetry.StoreCall.Get,
+            userId,
+            this,
+            static (store, userId, ct) => store.GetCoreAsync(userId, ct),
+            cancellationToken);
+
+    public Task<OAuthTokenStoreResult> StoreAsync(
+        string userId, OAuthTokenGrant grant, GoogleUserInfo? googleUser = null, CancellationToken cancellationToken = default) =>
+        TracedAsync(
+            OAuthSecretsTelemetry.StoreCall.Store,
+            userId,
+            (Store: this, Grant: grant, GoogleUser: googleUser),
+            static (state, userId, ct) => state.Store.StoreCoreAsync(userId, state.Grant, state.GoogleUser, ct),
+            cancellationToken);
+
+    public Task<OAuthTokenBundle> UpdateAsync(string userId, OAuthTokenGrant grant, CancellationToken cancellationToken = default) =>
+        TracedAsync(
+            OAuthSecretsTelemetry.StoreCall.Update,
+            userId,
+            (Store: this, Grant: grant),
+            static (state, userId, ct) => state.Store.UpdateCoreAsync(userId, state.Grant, ct),
+            cancellationToken);
+
+    public Task DeleteAsync(string userId, CancellationToken cancellationToken = default) =>
+        TracedAsync(
+            OAuthSecretsTelemetry.StoreCall.Delete,
+            userId,
+            this,
+            static async (store, userId, ct) =>
+            {
+                await store.DeleteCoreAsync(userId, ct).ConfigureAwait(false);
+                return true;
+            },
+            cancellationToken);
+
+    /// <summary>Runs one store call under its activity and duration measurement.</summary>
+    private async Task<T> TracedAsync<TState, T>(
+        OAuthSecretsTelemetry.StoreCall call,
+        string userId,
+        TState state,
+        Func<TState, string, CancellationToken, Task<T>> core,
+        CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
-        var operation = _telemetry.StartStoreOperation(OAuthSecretsTelemetry.StoreCall.Get, userId, _timeProvider);
-        OAuthTokenBundle? bundle;
+        var operation = _telemetry.StartStoreOperation(call, userId, _timeProvider);
+        T result;
         try
         {
-            bundle = await GetCoreAsync(userId, cancellationToken).ConfigureAwait(false);
-        }
-        catch (Exception ex)
-        {
-            operation.Failed(ex);
-            throw;
-        }
-
-        operation.Succeeded();
-        return bundle;
-    }
-
-    public async Task<OAuthTokenStoreResult> StoreAsync(
-        string userId, OAuthTokenGrant grant, GoogleUserInfo? googleUser = null, CancellationToken cancellationToken = default)
-    {
-        cancellationToken.ThrowIfCancellationRequested();
-        var operation = _telemetry.StartStoreOperation(OAuthSecretsTelemetry.StoreCall.Store, userId, _timeProvider);
-        OAuthTokenStoreResult result;
-        try
-        {
-            result = await StoreCoreAsync(userId, grant, googleUser, cancellationToken).ConfigureAwait(false);
+            result = await core(state, userId, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex)
         {
@@ -76,42 +99,6 @@ internal sealed class SecretsManagerOAuthTokenStore : IOAuthTokenStore
 
         operation.Succeeded();
         return result;
-    }
-
-    public async Task<OAuthTokenBundle> UpdateAsync(string userId, OAuthTokenGrant grant, CancellationToken cancellationToken = default)
-    {
-        cancellationToken.ThrowIfCancellationRequested();
-        var operation = _telemetry.StartStoreOperation(OAuthSecretsTelemetry.StoreCall.Update, userId, _timeProvider);
-        OAuthTokenBundle bundle;
-        try
-        {
-            bundle = await UpdateCoreAsync(userId, grant, cancellationToken).ConfigureAwait(false);
-        }
-        catch (Exception ex)
-        {
-            operation.Failed(ex);
-            throw;
-        }
-
-        operation.Succeeded();
-        return bundle;
-    }
-
-    public async Task DeleteAsync(string userId, CancellationToken cancellationToken = default)
-    {
-        cancellationToken.ThrowIfCancellationRequested();
-        var operation = _telemetry.StartStoreOperation(OAuthSecretsTelemetry.StoreCall.Delete, userId, _timeProvider);
-        try
-        {
-            await DeleteCoreAsync(userId, cancellationToken).ConfigureAwait(false);
-        }
-        catch (Exception ex)
-        {
-            operation.Failed(ex);
-            throw;
-        }
-
-        operation.Succeeded();
     }
 
     private async Task<OAuthTokenBundle?> GetCoreAsync(string userId, CancellationToken cancellationToken)
@@ -188,15 +175,7 @@ internal sealed class SecretsManagerOAuthTokenStore : IOAuthTokenStore
         var existing = await ReadRecentAsync(userId, name, cancellationToken).ConfigureAwait(false)
                        ?? throw new OAuthTokenNotFoundException(userId, name, null);
 
-        var now = PythonTimestamp.Truncate(_timeProvider.GetUtcNow());
-        var bundle = existing.Bundle with
-        {
-            AccessToken = grant.AccessToken,
-            RefreshToken = grant.RefreshToken ?? existing.Bundle.RefreshToken,
-            ExpiresAt = now + grant.ExpiresIn,
-            ExpiresIn = grant.ExpiresIn,
-            CreatedAt = now,
-        };
+        var bundle = existing.Bundle.WithRefreshedTokens(grant, _timeProvider.GetUtcNow());
         var document = existing.With(bundle);
 
         try

@@ -20,7 +20,7 @@ internal sealed class GmailCredentialFactory(
         var flow = await refresher.GetFlowAsync(cancellationToken).ConfigureAwait(false);
 
         var bundle = await store.GetAsync(userId, cancellationToken).ConfigureAwait(false)
-                     ?? throw new OAuthTokenNotFoundException(userId, options.SecretNamePrefix + userId, null);
+                     ?? throw new OAuthTokenNotFoundException(userId, SecretNames.ForUser(options.SecretNamePrefix, userId), null);
         if (bundle.IsExpired(timeProvider, options.RefreshBeforeExpiry))
         {
             bundle = await coordinator.RefreshAsync(userId, bundle, rejectedAccessToken: null, cancellationToken).ConfigureAwait(false);

@@ -123,7 +123,7 @@ internal sealed class UserRefreshCoordinator(
         if (current is null)
         {
             current = await store.GetAsync(userId, cancellationToken).ConfigureAwait(false)
-                      ?? throw new OAuthTokenNotFoundException(userId, options.SecretNamePrefix + userId, null);
+                      ?? throw new OAuthTokenNotFoundException(userId, SecretNames.ForUser(options.SecretNamePrefix, userId), null);
             if (!string.Equals(current.AccessToken, rejectedAccessToken, StringComparison.Ordinal) &&
                 !current.IsExpired(timeProvider, options.RefreshBeforeExpiry))
             {
@@ -178,15 +178,7 @@ internal sealed class UserRefreshCoordinator(
         {
             // The new tokens are valid: hand them out rather than waste the refresh.
             Log.WriteBackFailed(logger, userId, ex);
-            var now = timeProvider.GetUtcNow();
-            updated = current with
-            {
-                AccessToken = grant.AccessToken,
-                RefreshToken = grant.RefreshToken ?? current.RefreshToken,
-                ExpiresAt = now + grant.ExpiresIn,
-                ExpiresIn = grant.ExpiresIn,
-                CreatedAt = now,
-            };
+            updated = current.WithRefreshedTokens(grant, timeProvider.GetUtcNow());
         }
 
         Log.TokenRefreshed(logger, userId, updated.ExpiresAt, rotated);

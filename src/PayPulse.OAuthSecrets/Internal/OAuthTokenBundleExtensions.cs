@@ -1,0 +1,24 @@
+using PayPulse.OAuthSecrets.Internal.Serialization;
+
+namespace PayPulse.OAuthSecrets.Internal;
+
+/// <summary>The one merge of refreshed tokens into a stored bundle.</summary>
+internal static class OAuthTokenBundleExtensions
+{
+    /// <summary>
+    /// The bundle after a refresh: new access token and expiry, written now (to the microsecond, as the Python side
+    /// stores it); the refresh token only if the grant has one; scope, Google account and everything else kept.
+    /// </summary>
+    public static OAuthTokenBundle WithRefreshedTokens(this OAuthTokenBundle bundle, OAuthTokenGrant grant, DateTimeOffset now)
+    {
+        var writtenAt = PythonTimestamp.Truncate(now);
+        return bundle with
+        {
+            AccessToken = grant.AccessToken,
+            RefreshToken = grant.RefreshToken ?? bundle.RefreshToken,
+            ExpiresAt = writtenAt + grant.ExpiresIn,
+            ExpiresIn = grant.ExpiresIn,
+            CreatedAt = writtenAt,
+        };
+    }
+}
