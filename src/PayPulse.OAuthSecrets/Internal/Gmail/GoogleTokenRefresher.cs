@@ -19,7 +19,6 @@ internal sealed class GoogleTokenRefresher : IDisposable
     private readonly GoogleClientIdProvider _clientIds;
     private readonly OAuthSecretsOptions _options;
     private readonly TimeProvider _timeProvider;
-    private readonly ILogger _logger;
     private readonly Func<HttpMessageHandler> _primaryHandler;
     private readonly ResiliencePipeline _retry;
     private readonly SemaphoreSlim _flowGate = new(1, 1);
@@ -36,7 +35,6 @@ internal sealed class GoogleTokenRefresher : IDisposable
         _clientIds = clientIds;
         _options = options;
         _timeProvider = timeProvider;
-        _logger = logger;
         _primaryHandler = primaryHandler ?? TokenEndpointHttpClientFactory.CreatePrimaryHandler;
         _retry = TransientRetry.Create(
             options,
@@ -51,14 +49,12 @@ internal sealed class GoogleTokenRefresher : IDisposable
             });
     }
 
-    /// <summary>The shared Google flow, created on first use with the client id.</summary>
-    public async Task<GoogleAuthorizationCodeFlow> GetFlowAsync(CancellationToken cancellationToken)
-    {
-        if (_flow is { } flow)
-        {
-            return flow;
-        }
+    /// <summary>The shared Google flow, created on first use with the client id; no allocation once it exists.</summary>
+    public ValueTask<GoogleAuthorizationCodeFlow> GetFlowAsync(CancellationToken cancellationToken) =>
+        _flow is { } flow ? new ValueTask<GoogleAuthorizationCodeFlow>(flow) : new ValueTask<GoogleAuthorizationCodeFlow>(CreateFlowAsync(cancellationToken));
 
+    private async Task<GoogleAuthorizationCodeFlow> CreateFlowAsync(CancellationToken cancellationToken)
+    {
         var clientId = await _clientIds.GetAsync(cancellationToken).ConfigureAwait(false);
         await _flowGate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try

@@ -33,7 +33,6 @@ internal sealed class SecretsManagerClient : ISecretsManagerClient
     private readonly TimeProvider _timeProvider;
     private readonly ILogger _logger;
     private readonly ResiliencePipeline _pipeline;
-    private readonly Func<double> _jitter;
 
     public SecretsManagerClient(
         HttpClient httpClient,
@@ -51,11 +50,10 @@ internal sealed class SecretsManagerClient : ISecretsManagerClient
         _options = options;
         _timeProvider = timeProvider ?? TimeProvider.System;
         _logger = logger ?? (ILogger)NullLogger.Instance;
-        _jitter = jitter ?? Random.Shared.NextDouble;
         _pipeline = TransientRetry.Create(
             options,
             _timeProvider,
-            _jitter,
+            jitter ?? Random.Shared.NextDouble,
             static ex => ex is SecretsManagerException { IsTransient: true },
             (ex, nextAttempt, delay) =>
             {
@@ -183,7 +181,8 @@ internal sealed class SecretsManagerClient : ISecretsManagerClient
     {
         var body = JsonSerializer.SerializeToUtf8Bytes(request, requestType);
         return await _pipeline.ExecuteAsync(
-            async token => await SendOnceAsync(operation, secretId, body, responseType, token).ConfigureAwait(false),
+            static (state, token) => state.Client.SendOnceAsync(state.Operation, state.SecretId, state.Body, state.ResponseType, token),
+            (Client: this, Operation: operation, SecretId: secretId, Body: body, ResponseType: responseType),
             cancellationToken).ConfigureAwait(false);
     }
 

@@ -65,10 +65,6 @@ internal static class SecretsManagerWire
         public string? SecretString { get; init; }
 
         public byte[]? SecretBinary { get; init; }
-
-        public IReadOnlyList<string>? VersionStages { get; init; }
-
-        public double? CreatedDate { get; init; }
     }
 
     internal sealed class WriteSecretResponse
@@ -105,7 +101,5 @@ internal static class SecretsManagerWire
         public double? LastChangedDate { get; init; }
 
         public double? DeletedDate { get; init; }
-
-        public IReadOnlyDictionary<string, IReadOnlyList<string>>? VersionIdsToStages { get; init; }
     }
 }
