@@ -82,15 +82,18 @@ public sealed class OAuthSecretsServiceCollectionExtensionsTests
     }
 
     [Fact]
-    public void AddPayPulseOAuthSecrets_TimeProviderFromTheContainer_IsUsed()
+    public async Task AddPayPulseOAuthSecrets_TimeProviderFromTheContainer_IsUsed()
     {
-        var time = new FakeTimeProvider();
+        var time = new FakeTimeProvider(new DateTimeOffset(2031, 1, 2, 3, 4, 5, TimeSpan.Zero));
         using var provider = new ServiceCollection()
             .AddSingleton<TimeProvider>(time)
             .AddPayPulseOAuthSecrets(o => o.UseInProcessSecretStore = true)
             .BuildServiceProvider();
 
-        provider.GetRequiredService<TimeProvider>().Should().BeSameAs(time);
+        var result = await provider.GetRequiredService<IOAuthTokenStore>().StoreAsync("u-1", new OAuthTokenGrant("a", "r", TimeSpan.FromHours(1)));
+
+        result.Bundle.CreatedAt.Should().Be(time.GetUtcNow(), "the store runs on the container's clock");
+        result.Bundle.ExpiresAt.Should().Be(time.GetUtcNow().AddHours(1));
     }
 
     [Fact]
@@ -166,7 +169,7 @@ public sealed class OAuthSecretsServiceCollectionExtensionsTests
             .AddPayPulseOAuthSecrets(o => o.Region = "us-east-1")
             .BuildServiceProvider();
 
-        provider.GetRequiredService<IStartupValidator>().Validate();
+        FluentActions.Invoking(() => provider.GetRequiredService<IStartupValidator>().Validate()).Should().NotThrow();
     }
 
     [Fact]

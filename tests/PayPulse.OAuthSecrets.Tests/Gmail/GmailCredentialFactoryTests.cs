@@ -382,6 +382,8 @@ public sealed class GmailCredentialFactoryTests : IDisposable
         var credential = await _host.Factory.CreateAsync("u-1");
 
         credential.Token.AccessToken.Should().Be("ya29.refreshed");
+        credential.Token.ExpiresInSeconds.Should().Be(3599, "the handed-out token carries the refreshed expiry, not the stored one");
+        credential.Token.RefreshToken.Should().Be("1//stored-refresh");
         _host.Logs.GetSnapshot().Should().Contain(r => r.Id.Id == 2006 && r.Level == LogLevel.Error);
     }
 

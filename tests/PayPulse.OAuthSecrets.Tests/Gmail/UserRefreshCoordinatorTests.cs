@@ -31,7 +31,9 @@ public sealed class UserRefreshCoordinatorTests : IDisposable
 
         var first = await _host.Coordinator.RefreshAsync("u-1", old, null, CancellationToken.None);
         _host.Time.Advance(TimeSpan.FromHours(1));
-        await _host.Coordinator.RefreshAsync("u-1", first, null, CancellationToken.None);
+        first.AccessToken.Should().Be("ya29.refreshed");
+        // A caller still holding the old bundle would be handed the first refresh's result, but that has expired too.
+        await _host.Coordinator.RefreshAsync("u-1", old, null, CancellationToken.None);
 
         _host.TokenEndpoint.Requests.Should().HaveCount(2);
     }

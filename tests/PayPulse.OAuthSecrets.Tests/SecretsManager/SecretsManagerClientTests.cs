@@ -402,15 +402,20 @@ public sealed class SecretsManagerClientTests : IDisposable
         ex.IsTransient.Should().BeFalse();
     }
 
-    [Fact]
-    public async Task ResponseLargerThanTheCap_IsAnInvalidResponse()
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task ResponseLargerThanTheCap_IsAnInvalidResponse(bool lengthKnownUpFront)
     {
+        // With a Content-Length the cap is checked before reading; without one (chunked), while reading.
         _handler.Then((_, _) =>
         {
+            var bytes = new byte[SecretsManagerClient.MaxResponseBytes + 1];
             var response = new HttpResponseMessage(HttpStatusCode.OK)
             {
-                Content = new StreamContent(new MemoryStream(new byte[SecretsManagerClient.MaxResponseBytes + 1])),
+                Content = new StreamContent(lengthKnownUpFront ? new MemoryStream(bytes) : new UnseekableMemoryStream(bytes)),
             };
+            response.Content.Headers.ContentLength.HasValue.Should().Be(lengthKnownUpFront);
             return Task.FromResult(response);
         });
 
@@ -478,5 +483,10 @@ public sealed class SecretsManagerClientTests : IDisposable
 
         value.VersionId.Should().Be("v1");
         _handler.Requests.Should().HaveCount(2);
+    }
+
+    private sealed class UnseekableMemoryStream(byte[] buffer) : MemoryStream(buffer)
+    {
+        public override bool CanSeek => false;
     }
 }
