@@ -7,17 +7,34 @@ using System.Net.Sockets;
 namespace PayPulse.OAuthSecrets.IntegrationTests.Infrastructure;
 
 /// <summary>
-/// A <c>moto_server</c> child process listening on a free port on 127.0.0.1. Start one with
+/// A moto server child process listening on a free port on 127.0.0.1. Start one with
 /// <see cref="StartAsync(MotoServerOptions?, CancellationToken)"/>; disposing it kills the process tree.
 /// </summary>
+/// <remarks>
+/// By default the server is <c>Scripts/moto_launcher.py</c> run by <c>python3</c>: moto's own server
+/// (<c>moto.server:main</c>, what <c>moto_server</c> runs) with moto 5.2.x's staging-label bug corrected, so that
+/// <c>UpdateSecretVersionStage</c> moving <c>AWSCURRENT</c> behaves as AWS documents (see the script and
+/// <see cref="MotoStagingLabelTests"/>). <see cref="MotoServerOptions.Executable"/> runs another executable instead.
+/// </remarks>
 public sealed class MotoServer : IAsyncDisposable
 {
     /// <summary>The region the integration tests sign for and create secrets in.</summary>
     public const string Region = "us-east-1";
 
-    /// <summary>The message of the exception thrown when <c>moto_server</c> is not on PATH.</summary>
+    /// <summary>The message of the exception thrown when <see cref="MotoServerOptions.Executable"/> is not on PATH.</summary>
     public const string NotFoundMessage =
         "moto_server (pip package moto[server]) is required for the integration tests and was not found on PATH";
+
+    /// <summary>The message of the exception thrown when <see cref="MotoServerOptions.Python"/> is not on PATH.</summary>
+    public const string PythonNotFoundMessage =
+        "python3 (with the pip package moto[server] 5.2.x) is required for the integration tests and was not found on PATH";
+
+    /// <summary>The start of the exception message when the launcher reports that moto is not importable.</summary>
+    public const string MotoNotInstalledMessage =
+        "moto (pip package moto[server] 5.2.x) is required for the integration tests and is not importable by the Python interpreter";
+
+    /// <summary>The exit code of <c>moto_launcher.py</c> when moto is not importable (keep in step with the script).</summary>
+    internal const int LauncherMotoMissingExitCode = 3;
 
     private const string LoopbackHost = "127.0.0.1";
     private const int MaxPortAttempts = 3;
@@ -68,13 +85,13 @@ public sealed class MotoServer : IAsyncDisposable
     /// <summary>The loopback TCP port the server listens on.</summary>
     public int Port { get; }
 
-    /// <summary>The process id of the <c>moto_server</c> process.</summary>
+    /// <summary>The process id of the server process.</summary>
     public int ProcessId { get; }
 
     /// <summary>The <c>INITIAL_NO_AUTH_ACTION_COUNT</c> the server was started with; <see langword="null"/> when auth is not enforced.</summary>
     public int? InitialNoAuthActionCount { get; }
 
-    /// <summary>Whether the <c>moto_server</c> process has exited.</summary>
+    /// <summary>Whether the server process has exited.</summary>
     public bool HasExited => _exited || (Volatile.Read(ref _disposed) == 0 && ProcessHasExited());
 
     /// <summary>The last lines the server wrote to stdout and stderr (request log, tracebacks).</summary>
@@ -90,12 +107,17 @@ public sealed class MotoServer : IAsyncDisposable
     public static Task<MotoServer> StartAsync(int? enforceAuthAfter, CancellationToken cancellationToken = default) =>
         StartAsync(new MotoServerOptions { InitialNoAuthActionCount = enforceAuthAfter }, cancellationToken);
 
+    /// <summary>The launcher script, copied next to the test assembly.</summary>
+    public static string LauncherPath => Path.Combine(AppContext.BaseDirectory, "Scripts", "moto_launcher.py");
+
     /// <summary>
-    /// Starts <c>moto_server</c> on a free loopback port and waits until it answers HTTP.
+    /// Starts the moto server (by default the patched launcher, see <see cref="MotoServerOptions"/>) on a free
+    /// loopback port and waits until it answers HTTP.
     /// </summary>
     /// <exception cref="InvalidOperationException">
-    /// <c>moto_server</c> is not on PATH, exited during start-up, or did not answer within
-    /// <see cref="MotoServerOptions.StartupTimeout"/>; the message carries its captured output.
+    /// Python or <see cref="MotoServerOptions.Executable"/> is not on PATH, moto is not installed, the server exited
+    /// during start-up, or it did not answer within <see cref="MotoServerOptions.StartupTimeout"/>; the message carries
+    /// its captured output.
     /// </exception>
     public static async Task<MotoServer> StartAsync(MotoServerOptions? options, CancellationToken cancellationToken = default)
     {
@@ -105,15 +127,14 @@ public sealed class MotoServer : IAsyncDisposable
             throw new ArgumentOutOfRangeException(nameof(options), "InitialNoAuthActionCount must not be negative.");
         }
 
-        var executable = ExecutableLocator.Find(options.Executable)
-            ?? throw new InvalidOperationException(NotFoundMessage);
+        var command = ResolveCommand(options);
 
         var clock = Stopwatch.StartNew();
         for (var attempt = 1; ; attempt++)
         {
             var port = FindFreePort();
             var output = new OutputTail(OutputLinesKept);
-            var process = Launch(executable, port, options, output);
+            var process = Launch(command, port, options, output);
             var http = CreateHttpClient(port);
             var server = new MotoServer(process, output, http, port, options.InitialNoAuthActionCount);
             _live.TryAdd(server, 0);
@@ -129,11 +150,14 @@ public sealed class MotoServer : IAsyncDisposable
                         continue;
                     case StartupOutcome.TimedOut:
                         throw new InvalidOperationException(
-                            $"moto_server did not answer on {server.ServiceUrl} within {options.StartupTimeout.TotalSeconds:0.#} s. "
+                            $"{command} did not answer on {server.ServiceUrl} within {options.StartupTimeout.TotalSeconds:0.#} s. "
                             + $"Output:{Environment.NewLine}{server.RecentOutput}");
+                    case StartupOutcome.Exited when command.IsLauncher && process.ExitCode == LauncherMotoMissingExitCode:
+                        throw new InvalidOperationException(
+                            $"{MotoNotInstalledMessage} {command.FileName}. Output:{Environment.NewLine}{server.RecentOutput}");
                     default:
                         throw new InvalidOperationException(
-                            $"moto_server exited with code {process.ExitCode} before answering on {server.ServiceUrl}. "
+                            $"{command} exited with code {process.ExitCode} before answering on {server.ServiceUrl}. "
                             + $"Output:{Environment.NewLine}{server.RecentOutput}");
                 }
             }
@@ -165,7 +189,7 @@ public sealed class MotoServer : IAsyncDisposable
         await EnsureSuccessAsync(response, "reset-auth", cancellationToken);
     }
 
-    /// <summary>Kills the <c>moto_server</c> process tree and waits for it to exit.</summary>
+    /// <summary>Kills the server's process tree and waits for it to exit.</summary>
     public async ValueTask DisposeAsync()
     {
         if (Interlocked.Exchange(ref _disposed, 1) != 0)
@@ -194,7 +218,7 @@ public sealed class MotoServer : IAsyncDisposable
     }
 
     /// <inheritdoc />
-    public override string ToString() => $"moto_server pid {ProcessId} at {ServiceUrl}";
+    public override string ToString() => $"moto server pid {ProcessId} at {ServiceUrl}";
 
     private static int FindFreePort()
     {
@@ -210,9 +234,25 @@ public sealed class MotoServer : IAsyncDisposable
         }
     }
 
-    private static Process Launch(string executable, int port, MotoServerOptions options, OutputTail output)
+    private static LaunchCommand ResolveCommand(MotoServerOptions options)
     {
-        var startInfo = new ProcessStartInfo(executable)
+        if (options.Executable is { } executable)
+        {
+            return new LaunchCommand(ExecutableLocator.Find(executable) ?? throw new InvalidOperationException(NotFoundMessage), Script: null);
+        }
+
+        var python = ExecutableLocator.Find(options.Python) ?? throw new InvalidOperationException(PythonNotFoundMessage);
+        if (!File.Exists(LauncherPath))
+        {
+            throw new InvalidOperationException($"The moto launcher script was not found at {LauncherPath}.");
+        }
+
+        return new LaunchCommand(python, LauncherPath);
+    }
+
+    private static Process Launch(LaunchCommand command, int port, MotoServerOptions options, OutputTail output)
+    {
+        var startInfo = new ProcessStartInfo(command.FileName)
         {
             UseShellExecute = false,
             RedirectStandardInput = true,
@@ -220,6 +260,12 @@ public sealed class MotoServer : IAsyncDisposable
             RedirectStandardError = true,
             CreateNoWindow = true,
         };
+        if (command.Script is not null)
+        {
+            startInfo.ArgumentList.Add(command.Script);
+        }
+
+        // The arguments moto_server takes; the launcher passes them on to moto.server:main.
         startInfo.ArgumentList.Add("-H");
         startInfo.ArgumentList.Add(LoopbackHost);
         startInfo.ArgumentList.Add("-p");
@@ -348,6 +394,15 @@ public sealed class MotoServer : IAsyncDisposable
         {
             // Exiting concurrently.
         }
+    }
+
+    /// <summary>What to run: <paramref name="FileName"/>, with <paramref name="Script"/> as its first argument when set.</summary>
+    private sealed record LaunchCommand(string FileName, string? Script)
+    {
+        public bool IsLauncher => Script is not null;
+
+        public override string ToString() =>
+            Script is null ? Path.GetFileName(FileName) : $"{Path.GetFileName(Script)} (run by {FileName})";
     }
 
     private enum StartupOutcome

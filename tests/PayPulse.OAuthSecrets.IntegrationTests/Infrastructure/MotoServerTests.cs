@@ -8,6 +8,7 @@ namespace PayPulse.OAuthSecrets.IntegrationTests.Infrastructure;
 public sealed class MotoServerTests(MotoAuthFixture authFixture) : IDisposable
 {
     private readonly HttpClient _http = RawAwsJsonRequest.CreateClient();
+    private readonly DirectoryInfo _temp = Directory.CreateTempSubdirectory("moto-server-tests-");
 
     [Fact]
     public async Task StartAsync_serves_moto_on_loopback()
@@ -63,6 +64,46 @@ public sealed class MotoServerTests(MotoAuthFixture authFixture) : IDisposable
 
         (await start.Should().ThrowAsync<InvalidOperationException>())
             .WithMessage("moto_server (pip package moto[server]) is required for the integration tests and was not found on PATH");
+    }
+
+    [Fact]
+    public async Task StartAsync_explains_a_missing_python()
+    {
+        var start = async () => await MotoServer.StartAsync(new MotoServerOptions { Python = "python3_not_installed_" + Guid.NewGuid().ToString("N") });
+
+        (await start.Should().ThrowAsync<InvalidOperationException>()).WithMessage(MotoServer.PythonNotFoundMessage);
+    }
+
+    [Fact]
+    public async Task StartAsync_explains_that_moto_is_not_importable()
+    {
+        // python3 -S skips site-packages, where moto is installed.
+        var python = WritePythonWrapper($"exec \"{FindPython()}\" -S \"$@\"");
+
+        var start = async () => await MotoServer.StartAsync(new MotoServerOptions { Python = python });
+
+        (await start.Should().ThrowAsync<InvalidOperationException>())
+            .WithMessage(MotoServer.MotoNotInstalledMessage + "*")
+            .Which.Message.Should().Contain("No module named 'moto'");
+    }
+
+    [Fact]
+    public async Task StartAsync_fails_loudly_when_the_launcher_does_not_know_the_moto_version()
+    {
+        var fakeMoto = Path.Combine(_temp.FullName, "fake");
+        Directory.CreateDirectory(Path.Combine(fakeMoto, "moto", "secretsmanager"));
+        await File.WriteAllTextAsync(Path.Combine(fakeMoto, "moto", "__init__.py"), "__version__ = \"5.1.9\"\n");
+        foreach (var module in new[] { "server.py", "secretsmanager/__init__.py", "secretsmanager/models.py" })
+        {
+            await File.WriteAllTextAsync(Path.Combine(fakeMoto, "moto", module), string.Empty);
+        }
+
+        var python = WritePythonWrapper($"PYTHONPATH=\"{fakeMoto}\" exec \"{FindPython()}\" \"$@\"");
+
+        var start = async () => await MotoServer.StartAsync(new MotoServerOptions { Python = python });
+
+        (await start.Should().ThrowAsync<InvalidOperationException>())
+            .WithMessage("*moto_launcher.py*exited with code 4*moto 5.1.9 is installed, but this launcher only knows how to patch moto 5.2.x*");
     }
 
     [Fact]
@@ -132,7 +173,28 @@ public sealed class MotoServerTests(MotoAuthFixture authFixture) : IDisposable
         SecretNames.Unique().Should().NotBe(first);
     }
 
-    public void Dispose() => _http.Dispose();
+    public void Dispose()
+    {
+        _http.Dispose();
+        _temp.Delete(recursive: true);
+    }
+
+    private static string FindPython() =>
+        ExecutableLocator.Find("python3") ?? throw new InvalidOperationException(MotoServer.PythonNotFoundMessage);
+
+    /// <summary>Writes an executable <c>/bin/sh</c> script standing in for the Python interpreter.</summary>
+    private string WritePythonWrapper(string body)
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            throw new PlatformNotSupportedException("The Python wrapper scripts are POSIX shell scripts.");
+        }
+
+        var path = Path.Combine(_temp.FullName, $"python-{Guid.NewGuid():N}");
+        File.WriteAllText(path, $"#!/bin/sh{Environment.NewLine}{body}{Environment.NewLine}");
+        File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        return path;
+    }
 
     private static bool IsRunning(int pid)
     {
