@@ -6,11 +6,14 @@ namespace PayPulse.OAuthSecrets;
 /// <summary>
 /// Secrets kept in this process instead of AWS Secrets Manager, used when
 /// <see cref="OAuthSecretsOptions.UseInProcessSecretStore"/> is set: for local development, samples and the unit tests
-/// of code that uses this library. It follows Secrets Manager's rules for names, sizes, creation, idempotent writes and
-/// errors, so the token store behaves as it does against AWS. Nothing is persisted. Thread-safe.
+/// of code that uses this library. It follows Secrets Manager's rules for names, sizes, creation, idempotent writes,
+/// versions and staging labels, and errors, so the token store behaves as it does against AWS. Nothing is persisted. Thread-safe.
 /// </summary>
 public sealed class InProcessSecretStore : ISecretsManagerClient
 {
+    private const string CurrentStage = "AWSCURRENT";
+    private const string PreviousStage = "AWSPREVIOUS";
+
     private readonly Dictionary<string, Entry> _secrets = new(StringComparer.Ordinal);
     private readonly TimeProvider _timeProvider;
 
@@ -40,7 +43,10 @@ public sealed class InProcessSecretStore : ISecretsManagerClient
         }
     }
 
-    /// <summary>Creates or overwrites a secret with a string value, for example to seed a test with a given JSON.</summary>
+    /// <summary>
+    /// Creates a secret, or writes a new current version of it as a plain <c>PutSecretValue</c> would (as the Python
+    /// Lambdas write), for example to seed a test with a given JSON.
+    /// </summary>
     /// <param name="name">The secret's name.</param>
     /// <param name="value">The secret's value.</param>
     public void SetSecretString(string name, string value)
@@ -49,7 +55,15 @@ public sealed class InProcessSecretStore : ISecretsManagerClient
         SecretsManagerLimits.ValidateSecretString(value, nameof(value));
         lock (_secrets)
         {
-            _secrets[name] = NewEntry(name, value, SecretsManagerLimits.NewClientRequestToken());
+            if (_secrets.TryGetValue(name, out var entry))
+            {
+                // As a plain PutSecretValue: a new current version.
+                entry.Add(new Version(SecretsManagerLimits.NewClientRequestToken(), value), CurrentStage, _timeProvider.GetUtcNow());
+            }
+            else
+            {
+                _secrets[name] = NewEntry(name, value, SecretsManagerLimits.NewClientRequestToken());
+            }
         }
     }
 
@@ -61,7 +75,7 @@ public sealed class InProcessSecretStore : ISecretsManagerClient
         ArgumentNullException.ThrowIfNull(name);
         lock (_secrets)
         {
-            return _secrets.TryGetValue(name, out var entry) ? entry.Value : null;
+            return _secrets.TryGetValue(name, out var entry) ? entry.Current.Value : null;
         }
     }
 
@@ -93,7 +107,8 @@ public sealed class InProcessSecretStore : ISecretsManagerClient
         lock (_secrets)
         {
             var entry = Find(secretId, "GetSecretValue");
-            return Task.FromResult(new SecretValue(entry.Name, entry.Arn, entry.VersionId, entry.Value, null));
+            var current = entry.Current;
+            return Task.FromResult(new SecretValue(entry.Name, entry.Arn, current.Id, current.Value, null));
         }
     }
 
@@ -108,10 +123,12 @@ public sealed class InProcessSecretStore : ISecretsManagerClient
         {
             if (_secrets.TryGetValue(secret.Name, out var existing))
             {
-                if (string.Equals(existing.VersionId, clientRequestToken, StringComparison.Ordinal) &&
-                    string.Equals(existing.Value, secret.SecretString, StringComparison.Ordinal))
+                if (existing.Versions.Count == 1 &&
+                    existing.Versions[0] is { } only &&
+                    string.Equals(only.Id, clientRequestToken, StringComparison.Ordinal) &&
+                    string.Equals(only.Value, secret.SecretString, StringComparison.Ordinal))
                 {
-                    return Task.FromResult(existing.WriteResult);
+                    return Task.FromResult(existing.WriteResult(only));
                 }
 
                 throw Error("CreateSecret", secret.Name, SecretsManagerErrorKind.AlreadyExists, "ResourceExistsException",
@@ -120,31 +137,51 @@ public sealed class InProcessSecretStore : ISecretsManagerClient
 
             var entry = NewEntry(secret.Name, secret.SecretString, clientRequestToken);
             _secrets[secret.Name] = entry;
-            return Task.FromResult(entry.WriteResult);
+            return Task.FromResult(entry.WriteResult(entry.Current));
         }
     }
 
-    Task<SecretWriteResult> ISecretsManagerClient.PutSecretValueAsync(string secretId, string secretString, string clientRequestToken, CancellationToken cancellationToken)
+    Task<SecretWriteResult> ISecretsManagerClient.PutSecretValueAsync(string secretId, string secretString, string clientRequestToken, CancellationToken cancellationToken) =>
+        Put(secretId, secretString, clientRequestToken, CurrentStage, cancellationToken);
+
+    Task<SecretWriteResult> ISecretsManagerClient.PutSecretValueAsync(
+        string secretId, string secretString, string clientRequestToken, string versionStage, CancellationToken cancellationToken)
+    {
+        SecretsManagerLimits.ValidateVersionStage(versionStage);
+        return Put(secretId, secretString, clientRequestToken, versionStage, cancellationToken);
+    }
+
+    Task ISecretsManagerClient.UpdateSecretVersionStageAsync(
+        string secretId, string versionStage, string moveToVersionId, string removeFromVersionId, CancellationToken cancellationToken)
     {
         SecretsManagerLimits.ValidateSecretId(secretId);
-        SecretsManagerLimits.ValidateSecretString(secretString);
-        SecretsManagerLimits.ValidateClientRequestToken(clientRequestToken);
+        SecretsManagerLimits.ValidateVersionStage(versionStage);
+        ArgumentException.ThrowIfNullOrEmpty(moveToVersionId);
+        ArgumentException.ThrowIfNullOrEmpty(removeFromVersionId);
         cancellationToken.ThrowIfCancellationRequested();
+        const string Operation = "UpdateSecretVersionStage";
         lock (_secrets)
         {
-            var existing = Find(secretId, "PutSecretValue");
-            if (string.Equals(existing.VersionId, clientRequestToken, StringComparison.Ordinal))
+            var entry = Find(secretId, Operation);
+            var target = entry.Find(moveToVersionId) ?? throw InvalidParameter(secretId, $"Not a valid version: {moveToVersionId}");
+            var from = entry.Find(removeFromVersionId) ?? throw InvalidParameter(secretId, $"Not a valid version: {removeFromVersionId}");
+            if (!from.Stages.Contains(versionStage))
             {
-                return string.Equals(existing.Value, secretString, StringComparison.Ordinal)
-                    ? Task.FromResult(existing.WriteResult)
-                    : throw Error("PutSecretValue", secretId, SecretsManagerErrorKind.AlreadyExists, "ResourceExistsException",
-                        "You can't use this ClientRequestToken because that value is already in use for a version of the secret.");
+                // As on AWS: the label must still be on the version named, so a stale move fails.
+                throw InvalidParameter(secretId, $"Version stage {versionStage} not found in version {removeFromVersionId}");
             }
 
-            var entry = existing with { Value = secretString, VersionId = clientRequestToken, LastChanged = _timeProvider.GetUtcNow() };
-            _secrets[existing.Name] = entry;
-            return Task.FromResult(entry.WriteResult);
+            entry.MoveStage(versionStage, target);
+            if (string.Equals(versionStage, CurrentStage, StringComparison.Ordinal) && !ReferenceEquals(from, target))
+            {
+                entry.MoveStage(PreviousStage, from);
+                entry.LastChanged = _timeProvider.GetUtcNow();
+            }
+
+            entry.Prune();
         }
+
+        return Task.CompletedTask;
     }
 
     Task ISecretsManagerClient.DeleteSecretAsync(string secretId, bool forceDeleteWithoutRecovery, CancellationToken cancellationToken)
@@ -170,6 +207,28 @@ public sealed class InProcessSecretStore : ISecretsManagerClient
         }
     }
 
+    private Task<SecretWriteResult> Put(string secretId, string secretString, string clientRequestToken, string stage, CancellationToken cancellationToken)
+    {
+        SecretsManagerLimits.ValidateSecretId(secretId);
+        SecretsManagerLimits.ValidateSecretString(secretString);
+        SecretsManagerLimits.ValidateClientRequestToken(clientRequestToken);
+        cancellationToken.ThrowIfCancellationRequested();
+        lock (_secrets)
+        {
+            var entry = Find(secretId, "PutSecretValue");
+            if (entry.Find(clientRequestToken) is { } used)
+            {
+                return string.Equals(used.Value, secretString, StringComparison.Ordinal)
+                    ? Task.FromResult(entry.WriteResult(used))
+                    : throw Error("PutSecretValue", secretId, SecretsManagerErrorKind.AlreadyExists, "ResourceExistsException",
+                        "You can't use this ClientRequestToken because that value is already in use for a version of the secret.");
+            }
+
+            entry.Add(new Version(clientRequestToken, secretString), stage, _timeProvider.GetUtcNow());
+            return Task.FromResult(entry.WriteResult(entry.Versions[^1]));
+        }
+    }
+
     private Entry Find(string secretId, string operation) =>
         _secrets.TryGetValue(secretId, out var entry)
             ? entry
@@ -179,14 +238,88 @@ public sealed class InProcessSecretStore : ISecretsManagerClient
     private Entry NewEntry(string name, string value, string versionId)
     {
         var now = _timeProvider.GetUtcNow();
-        return new Entry(name, $"arn:aws:secretsmanager:local:000000000000:secret:{name}", value, versionId, now, now);
+        var entry = new Entry(name, $"arn:aws:secretsmanager:local:000000000000:secret:{name}", now);
+        entry.Add(new Version(versionId, value), CurrentStage, now);
+        return entry;
     }
+
+    private static SecretsManagerException InvalidParameter(string secretId, string message) =>
+        Error("UpdateSecretVersionStage", secretId, SecretsManagerErrorKind.InvalidParameter, "InvalidParameterException", message);
 
     private static SecretsManagerException Error(string operation, string secretId, SecretsManagerErrorKind kind, string code, string message) =>
         new($"In-process {operation} on '{secretId}' failed: {code}: {message}", kind, code, HttpStatusCode.BadRequest, requestId: null);
 
-    private sealed record Entry(string Name, string Arn, string Value, string VersionId, DateTimeOffset Created, DateTimeOffset LastChanged)
+    /// <summary>A secret and its versions, with Secrets Manager's staging-label rules: each label on at most one version.</summary>
+    private sealed class Entry(string name, string arn, DateTimeOffset created)
     {
-        public SecretWriteResult WriteResult => new(Name, Arn, VersionId);
+        // Secrets Manager keeps a few versions that lost their labels for a while; so does this store.
+        private const int UnlabeledVersionsKept = 4;
+
+        public string Name { get; } = name;
+
+        public string Arn { get; } = arn;
+
+        public DateTimeOffset Created { get; } = created;
+
+        public DateTimeOffset LastChanged { get; set; } = created;
+
+        public List<Version> Versions { get; } = [];
+
+        public Version Current => Versions.First(v => v.Stages.Contains(CurrentStage));
+
+        public Version? Find(string versionId) => Versions.Find(v => string.Equals(v.Id, versionId, StringComparison.Ordinal));
+
+        public void Add(Version version, string stage, DateTimeOffset now)
+        {
+            var previous = Versions.Find(v => v.Stages.Contains(CurrentStage));
+            Versions.Add(version);
+            MoveStage(stage, version);
+            if (string.Equals(stage, CurrentStage, StringComparison.Ordinal))
+            {
+                if (previous is not null)
+                {
+                    MoveStage(PreviousStage, previous);
+                }
+
+                LastChanged = now;
+            }
+
+            Prune();
+        }
+
+        /// <summary>Puts <paramref name="stage"/> on <paramref name="target"/> only.</summary>
+        public void MoveStage(string stage, Version target)
+        {
+            foreach (var version in Versions)
+            {
+                version.Stages.Remove(stage);
+            }
+
+            target.Stages.Add(stage);
+        }
+
+        public void Prune()
+        {
+            var unlabeled = Versions.Count(v => v.Stages.Count == 0);
+            for (var i = 0; i < Versions.Count && unlabeled > UnlabeledVersionsKept;)
+            {
+                if (Versions[i].Stages.Count == 0)
+                {
+                    Versions.RemoveAt(i);
+                    unlabeled--;
+                }
+                else
+                {
+                    i++;
+                }
+            }
+        }
+
+        public SecretWriteResult WriteResult(Version version) => new(Name, Arn, version.Id);
+    }
+
+    private sealed record Version(string Id, string Value)
+    {
+        public HashSet<string> Stages { get; } = new(StringComparer.Ordinal);
     }
 }

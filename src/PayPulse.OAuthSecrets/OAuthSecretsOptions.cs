@@ -104,12 +104,15 @@ public sealed class OAuthSecretsOptions
     public IDictionary<string, string> SecretTags { get; } = new Dictionary<string, string>(StringComparer.Ordinal);
 
     /// <summary>
-    /// Gets or sets how long a bundle this process has just read or written may stand in for a new read, so that an
-    /// update right after a get (the refresh path) costs one write and no read. Default: 5 seconds. Range: 0 (always
-    /// read) to 1 minute. The reuse covers this process only: a write by another process (a Python Lambda, say)
-    /// inside the window is not seen, and the next update from this process is built on the older value.
+    /// Gets or sets how long a bundle this process has read or written stands in for a read: within it, and while the
+    /// access token has more than <see cref="RefreshBeforeExpiry"/> left, <see cref="IOAuthTokenStore.GetAsync"/> and
+    /// <c>IGmailCredentialFactory.CreateAsync</c> make no Secrets Manager call. Default: 30 seconds, long enough to
+    /// serve a Lambda invocation's burst of calls for one user from memory, short against a token's hour. Range: 0
+    /// (always read) to 5 minutes. It covers this process only: within it, a reconnect or delete by another process
+    /// (a Python Lambda, say) is not seen, so a credential may still be built from the tokens read before it. Writes
+    /// are never built blindly on it: every write-back is conditional on the version it was based on.
     /// </summary>
-    public TimeSpan RecentReadReuseWindow { get; set; } = TimeSpan.FromSeconds(5);
+    public TimeSpan BundleCacheDuration { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>
     /// Gets or sets how long storing a user's tokens keeps retrying while Secrets Manager still reports the user's
@@ -139,9 +142,11 @@ public sealed class OAuthSecretsOptions
     public TimeSpan RefreshBeforeExpiry { get; set; } = TimeSpan.FromMinutes(5);
 
     /// <summary>
-    /// Gets or sets how long one token refresh may take in all, its retries and the write-back included. The refresh
-    /// runs once per user for every concurrent caller; a caller's cancellation only stops its own wait.
-    /// Default: 1 minute. Range: 1 second to 5 minutes.
+    /// Gets or sets how long callers wait for one token refresh in all, Google's answer and the write-back included.
+    /// The refresh runs once per user and refresh token for every concurrent caller; a caller's cancellation only stops
+    /// its own wait. Once Google has answered, the write-back runs to completion under a bound of its own (this same
+    /// duration, from Google's answer) even when the callers' wait ends first: they then get the new tokens unwritten,
+    /// and the tokens are written as soon as the write-back completes. Default: 1 minute. Range: 1 second to 5 minutes.
     /// </summary>
     public TimeSpan RefreshTimeout { get; set; } = TimeSpan.FromMinutes(1);
 }

@@ -46,12 +46,16 @@ public static class OAuthSecretsServiceCollectionExtensions
 
         services.TryAddSingleton(sp => new InProcessSecretStore(sp.GetRequiredService<TimeProvider>()));
         services.TryAddSingleton<ISecretsManagerClient>(CreateSecretsManagerClient);
-        services.TryAddSingleton<IOAuthTokenStore>(sp => new SecretsManagerOAuthTokenStore(
+        services.TryAddSingleton(sp => new UserTokenStates(
+            sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<IOptions<OAuthSecretsOptions>>().Value));
+        services.TryAddSingleton(sp => new SecretsManagerOAuthTokenStore(
             sp.GetRequiredService<ISecretsManagerClient>(),
             sp.GetRequiredService<IOptions<OAuthSecretsOptions>>(),
             sp.GetRequiredService<TimeProvider>(),
             Loggers(sp).CreateLogger<SecretsManagerOAuthTokenStore>(),
-            sp.GetRequiredService<OAuthSecretsTelemetry>()));
+            sp.GetRequiredService<OAuthSecretsTelemetry>(),
+            sp.GetRequiredService<UserTokenStates>()));
+        services.TryAddSingleton<IOAuthTokenStore>(sp => sp.GetRequiredService<SecretsManagerOAuthTokenStore>());
 
         services.TryAddSingleton(sp => new GoogleClientIdProvider(
             sp.GetRequiredService<ISecretsManagerClient>(),
@@ -65,14 +69,14 @@ public static class OAuthSecretsServiceCollectionExtensions
             Loggers(sp).CreateLogger<GmailCredentialFactory>(),
             () => sp.GetRequiredService<IHttpMessageHandlerFactory>().CreateHandler(OAuthSecretsHttpClientNames.GoogleTokenEndpoint)));
         services.TryAddSingleton(sp => new UserRefreshCoordinator(
-            sp.GetRequiredService<IOAuthTokenStore>(),
+            sp.GetRequiredService<SecretsManagerOAuthTokenStore>(),
             sp.GetRequiredService<GoogleTokenRefresher>(),
             sp.GetRequiredService<IOptions<OAuthSecretsOptions>>().Value,
             sp.GetRequiredService<TimeProvider>(),
             Loggers(sp).CreateLogger<GmailCredentialFactory>(),
             sp.GetRequiredService<OAuthSecretsTelemetry>()));
         services.TryAddSingleton<IGmailCredentialFactory>(sp => new GmailCredentialFactory(
-            sp.GetRequiredService<IOAuthTokenStore>(),
+            sp.GetRequiredService<SecretsManagerOAuthTokenStore>(),
             sp.GetRequiredService<GoogleTokenRefresher>(),
             sp.GetRequiredService<UserRefreshCoordinator>(),
             sp.GetRequiredService<IOptions<OAuthSecretsOptions>>().Value,

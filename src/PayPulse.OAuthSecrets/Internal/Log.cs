@@ -83,4 +83,16 @@ internal static partial class Log
     [LoggerMessage(EventId = 2009, EventName = "RevokedGrantAlreadyReplaced", Level = LogLevel.Information,
         Message = "Google refused an old refresh token of user {UserId}, but they have reconnected meanwhile; their secret is kept")]
     public static partial void RevokedGrantAlreadyReplaced(ILogger logger, string userId);
+
+    [LoggerMessage(EventId = 1008, EventName = "WriteConflict", Level = LogLevel.Debug,
+        Message = "Secret '{SecretName}' of user '{UserId}' changed during conditional write {Attempt}; merging with what it holds now")]
+    public static partial void WriteConflict(ILogger logger, string userId, string secretName, int attempt);
+
+    [LoggerMessage(EventId = 1009, EventName = "WriteBackSuperseded", Level = LogLevel.Information,
+        Message = "Secret '{SecretName}' of user '{UserId}' now holds another grant (a reconnect); the refreshed tokens were not written over it")]
+    public static partial void WriteBackSuperseded(ILogger logger, string userId, string secretName);
+
+    [LoggerMessage(EventId = 2010, EventName = "WriteBackContinuing", Level = LogLevel.Warning,
+        Message = "Writing back the refreshed tokens of user '{UserId}' outlasted the refresh timeout; handing out the new tokens while the write-back completes")]
+    public static partial void WriteBackContinuing(ILogger logger, string userId);
 }

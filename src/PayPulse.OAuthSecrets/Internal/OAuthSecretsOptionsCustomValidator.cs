@@ -29,7 +29,7 @@ internal sealed class OAuthSecretsOptionsCustomValidator : IValidateOptions<OAut
         Range(builder, nameof(options.AttemptTimeout), options.AttemptTimeout, TimeSpan.FromMilliseconds(100), TimeSpan.FromMinutes(5));
         Range(builder, nameof(options.RetryBaseDelay), options.RetryBaseDelay, TimeSpan.Zero, TimeSpan.FromMinutes(1));
         Range(builder, nameof(options.MaxRetryDelay), options.MaxRetryDelay, TimeSpan.Zero, TimeSpan.FromMinutes(5));
-        Range(builder, nameof(options.RecentReadReuseWindow), options.RecentReadReuseWindow, TimeSpan.Zero, TimeSpan.FromMinutes(1));
+        Range(builder, nameof(options.BundleCacheDuration), options.BundleCacheDuration, TimeSpan.Zero, TimeSpan.FromMinutes(5));
         Range(builder, nameof(options.RecreateAfterDeletionTimeout), options.RecreateAfterDeletionTimeout, TimeSpan.Zero, TimeSpan.FromMinutes(5));
         Range(builder, nameof(options.RefreshBeforeExpiry), options.RefreshBeforeExpiry, TimeSpan.Zero, TimeSpan.FromMinutes(30));
         Range(builder, nameof(options.RefreshTimeout), options.RefreshTimeout, TimeSpan.FromSeconds(1), TimeSpan.FromMinutes(5));

@@ -16,6 +16,8 @@ internal sealed class OAuthSecretsTelemetry
     public const string UserIdTag = "paypulse.user_id";
     public const string StoreDurationName = "paypulse.oauth_secrets.store.duration";
     public const string RefreshesName = "paypulse.oauth_secrets.token.refreshes";
+    public const string WriteBackOutcomeTag = "paypulse.oauth_secrets.write_back.outcome";
+    public const string WriteBacksName = "paypulse.oauth_secrets.token.write_backs";
 
     /// <summary>
     /// Gets the histogram boundaries advised for the duration (seconds, as OpenTelemetry's HTTP durations; the SDK's
@@ -35,6 +37,7 @@ internal sealed class OAuthSecretsTelemetry
 
     private readonly Histogram<double>? _storeDuration;
     private readonly Counter<long>? _refreshes;
+    private readonly Counter<long>? _writeBacks;
 
     /// <summary>Creates the instruments on a meter from <paramref name="meterFactory"/>; with none, only activities.</summary>
     public OAuthSecretsTelemetry(IMeterFactory? meterFactory)
@@ -58,6 +61,8 @@ internal sealed class OAuthSecretsTelemetry
 #endif
         _refreshes = meter.CreateCounter<long>(
             RefreshesName, "{refresh}", "Token refreshes run for Gmail credentials, by outcome.");
+        _writeBacks = meter.CreateCounter<long>(
+            WriteBacksName, "{write_back}", "Conditional write-backs of refreshed tokens, by outcome.");
     }
 
     /// <summary>Gets telemetry with activities only, for code built without a container.</summary>
@@ -85,6 +90,37 @@ internal sealed class OAuthSecretsTelemetry
             _ => ("OAuthTokenStore.Delete", "delete"),
         };
         return new StoreOperation(this, operation, StartActivity(activityName, userId), timeProvider);
+    }
+
+    /// <summary>
+    /// Counts one refresh write-back: <c>written</c>, <c>merged</c> (after a conflict with the same grant),
+    /// <c>superseded</c> (another grant is stored; nothing written) or, with <paramref name="failure"/>, <c>failed</c>.
+    /// </summary>
+    public void CountWriteBack(WriteBackOutcome? outcome, Exception? failure)
+    {
+        if (_writeBacks is not { Enabled: true } counter)
+        {
+            return;
+        }
+
+        var tags = new TagList
+        {
+            {
+                WriteBackOutcomeTag, outcome switch
+                {
+                    WriteBackOutcome.Written => "written",
+                    WriteBackOutcome.Merged => "merged",
+                    WriteBackOutcome.Superseded => "superseded",
+                    _ => "failed",
+                }
+            },
+        };
+        if (failure is not null)
+        {
+            tags.Add(ErrorTypeTag, failure.GetType().FullName ?? failure.GetType().Name);
+        }
+
+        counter.Add(1, tags);
     }
 
     /// <summary>Starts tracing one shared refresh; end it with exactly one of its methods.</summary>

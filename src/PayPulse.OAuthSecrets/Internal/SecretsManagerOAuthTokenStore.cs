@@ -8,10 +8,22 @@ namespace PayPulse.OAuthSecrets.Internal;
 
 /// <summary>
 /// <see cref="IOAuthTokenStore"/> over Secrets Manager (or the in-process store): one secret per user, in the JSON
-/// format shared with the Python Lambdas, merged on every write.
+/// format shared with the Python Lambdas. Every read keeps the secret's version; every write that builds on what was
+/// read (an update, a refresh write-back, a store that keeps the stored refresh token) is conditional on that version:
+/// the new value is put under <see cref="PendingStage"/> and becomes current only if
+/// <c>UpdateSecretVersionStage</c> can move <c>AWSCURRENT</c> to it from the version read, which fails when any writer
+/// (the Python Lambdas' plain writes included) wrote in between.
 /// </summary>
 internal sealed class SecretsManagerOAuthTokenStore : IOAuthTokenStore
 {
+    /// <summary>The private staging label a conditional write puts its value under before making it current.</summary>
+    internal const string PendingStage = "PAYPULSE_PENDING";
+
+    /// <summary>How many conditional writes one call tries before it gives up with <see cref="OAuthTokenConflictException"/>.</summary>
+    internal const int MaxCommitAttempts = 4;
+
+    private const string CurrentStage = "AWSCURRENT";
+
     private static readonly TimeSpan FirstRecreateDelay = TimeSpan.FromMilliseconds(250);
     private static readonly TimeSpan MaxRecreateDelay = TimeSpan.FromSeconds(4);
 
@@ -19,7 +31,7 @@ internal sealed class SecretsManagerOAuthTokenStore : IOAuthTokenStore
     private readonly OAuthSecretsOptions _options;
     private readonly TimeProvider _timeProvider;
     private readonly ILogger _logger;
-    private readonly RecentBundleCache _recent;
+    private readonly UserTokenStates _states;
     private readonly OAuthSecretsTelemetry _telemetry;
 
     public SecretsManagerOAuthTokenStore(
@@ -27,7 +39,8 @@ internal sealed class SecretsManagerOAuthTokenStore : IOAuthTokenStore
         IOptions<OAuthSecretsOptions> options,
         TimeProvider? timeProvider = null,
         ILogger<SecretsManagerOAuthTokenStore>? logger = null,
-        OAuthSecretsTelemetry? telemetry = null)
+        OAuthSecretsTelemetry? telemetry = null,
+        UserTokenStates? states = null)
     {
         ArgumentNullException.ThrowIfNull(client);
         ArgumentNullException.ThrowIfNull(options);
@@ -35,11 +48,19 @@ internal sealed class SecretsManagerOAuthTokenStore : IOAuthTokenStore
         _options = options.Value;
         _timeProvider = timeProvider ?? TimeProvider.System;
         _logger = logger ?? (ILogger)NullLogger.Instance;
-        _recent = new RecentBundleCache(_timeProvider, _options.RecentReadReuseWindow);
+        _states = states ?? new UserTokenStates(_timeProvider, _options);
         _telemetry = telemetry ?? OAuthSecretsTelemetry.ActivitiesOnly;
     }
 
-    public Task<OAuthTokenBundle?> GetAsync(string userId, CancellationToken cancellationToken = default) =>
+    public async Task<OAuthTokenBundle?> GetAsync(string userId, CancellationToken cancellationToken = default) =>
+        (await GetStoredAsync(userId, cancellationToken).ConfigureAwait(false))?.Bundle;
+
+    /// <summary>
+    /// <see cref="GetAsync"/> with the version: the bundle this process knows when it was learned within
+    /// <see cref="OAuthSecretsOptions.BundleCacheDuration"/> and is not within <see cref="OAuthSecretsOptions.RefreshBeforeExpiry"/>
+    /// of its expiry (no call), else read from Secrets Manager.
+    /// </summary>
+    internal Task<StoredBundle?> GetStoredAsync(string userId, CancellationToken cancellationToken) =>
         TracedAsync(
             OAuthSecretsTelemetry.StoreCall.Get,
             userId,
@@ -101,13 +122,125 @@ internal sealed class SecretsManagerOAuthTokenStore : IOAuthTokenStore
         return result;
     }
 
-    private async Task<OAuthTokenBundle?> GetCoreAsync(string userId, CancellationToken cancellationToken)
+    /// <summary>Gets the per-user states this store keeps (shared with the Gmail credential factory).</summary>
+    internal UserTokenStates States => _states;
+
+    /// <summary>
+    /// Reads the user's bundle with its version: the one this process knows, when <paramref name="allowKnown"/> and it
+    /// was learned within <see cref="OAuthSecretsOptions.BundleCacheDuration"/>, else from Secrets Manager.
+    /// </summary>
+    internal async Task<StoredBundle?> ReadAsync(string userId, bool allowKnown, CancellationToken cancellationToken)
+    {
+        if (allowKnown && _states.Known(userId) is { } known)
+        {
+            return known;
+        }
+
+        var state = _states.For(userId);
+        var name = SecretNames.ForUser(_options.SecretNamePrefix, userId);
+        var generation = state.BeginRead();
+        var stored = await FetchAsync(name, cancellationToken).ConfigureAwait(false);
+        state.CompleteRead(generation, stored, _timeProvider.GetTimestamp());
+        Log.TokensRead(_logger, userId, name, stored is not null);
+        return stored;
+    }
+
+    /// <summary>
+    /// Writes refreshed tokens conditionally on <paramref name="basis"/>, the bundle the refresh started from. When
+    /// another writer changed the secret meanwhile, it is read again: the same grant (it still holds the refresh token
+    /// that was refreshed, or the rotated one) is merged (the later expiry wins; a rotated refresh token is kept) and
+    /// written again, bounded; another grant is never overwritten and comes back as <see cref="WriteBackOutcome.Superseded"/>.
+    /// </summary>
+    /// <exception cref="OAuthTokenNotFoundException">The secret no longer exists; nothing is created.</exception>
+    /// <exception cref="OAuthTokenConflictException">The secret kept changing.</exception>
+    internal Task<WriteBackResult> WriteBackAsync(
+        string userId, StoredBundle basis, OAuthTokenGrant grant, DateTimeOffset issuedAt, CancellationToken cancellationToken) =>
+        TracedAsync(
+            OAuthSecretsTelemetry.StoreCall.Update,
+            userId,
+            (Store: this, Basis: basis, Grant: grant, IssuedAt: issuedAt),
+            static (state, userId, ct) => state.Store.WriteBackCoreAsync(userId, state.Basis, state.Grant, state.IssuedAt, ct),
+            cancellationToken);
+
+    /// <summary>
+    /// Deletes the user's secret if it still holds <paramref name="refusedRefreshToken"/> (read right before the delete);
+    /// otherwise returns what replaced it, or <see langword="null"/> once deleted or when nothing is stored.
+    /// </summary>
+    internal Task<StoredBundle?> DeleteIfHoldsAsync(string userId, string refusedRefreshToken, CancellationToken cancellationToken) =>
+        TracedAsync(
+            OAuthSecretsTelemetry.StoreCall.Delete,
+            userId,
+            (Store: this, Refused: refusedRefreshToken),
+            static (state, userId, ct) => state.Store.DeleteIfHoldsCoreAsync(userId, state.Refused, ct),
+            cancellationToken);
+
+    private async Task<WriteBackResult> WriteBackCoreAsync(
+        string userId, StoredBundle basis, OAuthTokenGrant grant, DateTimeOffset issuedAt, CancellationToken cancellationToken)
     {
         var name = SecretNames.ForUser(_options.SecretNamePrefix, userId);
-        var document = await ReadAsync(name, cancellationToken).ConfigureAwait(false);
-        _recent.Set(userId, document);
-        Log.TokensRead(_logger, userId, name, document is not null);
-        return document?.Bundle;
+        var state = _states.For(userId);
+        var refreshed = basis.RefreshToken;
+        var outcome = WriteBackOutcome.Written;
+        for (var attempt = 1; ; attempt++)
+        {
+            // Onto the version the tokens came from, as they are; onto another writer's update of the same grant, merged.
+            var merged = attempt == 1 ? basis.Bundle.WithRefreshedTokens(grant, issuedAt) : MergeRefreshed(basis.Bundle, grant, issuedAt);
+            if (attempt > 1 && merged == basis.Bundle)
+            {
+                // What the other writer stored is newer than these tokens.
+                return new WriteBackResult(basis, WriteBackOutcome.Merged);
+            }
+
+            var (committed, current) = await TryCommitAsync(userId, name, state, basis, basis.Document.With(merged), cancellationToken)
+                .ConfigureAwait(false);
+            if (committed is not null)
+            {
+                Log.TokensUpdated(_logger, userId, name);
+                return new WriteBackResult(committed, outcome);
+            }
+
+            if (!HoldsGrant(current!, refreshed, grant.RefreshToken))
+            {
+                Log.WriteBackSuperseded(_logger, userId, name);
+                return new WriteBackResult(current!, WriteBackOutcome.Superseded);
+            }
+
+            if (attempt == MaxCommitAttempts)
+            {
+                throw new OAuthTokenConflictException(userId, name, attempt);
+            }
+
+            Log.WriteConflict(_logger, userId, name, attempt);
+            outcome = WriteBackOutcome.Merged;
+            basis = current!;
+        }
+    }
+
+    private async Task<StoredBundle?> DeleteIfHoldsCoreAsync(string userId, string refusedRefreshToken, CancellationToken cancellationToken)
+    {
+        var stored = await ReadAsync(userId, allowKnown: false, cancellationToken).ConfigureAwait(false);
+        if (stored is not null && !string.Equals(stored.RefreshToken, refusedRefreshToken, StringComparison.Ordinal))
+        {
+            return stored;
+        }
+
+        if (stored is not null)
+        {
+            await DeleteCoreAsync(userId, cancellationToken).ConfigureAwait(false);
+        }
+
+        return null;
+    }
+
+    private async Task<StoredBundle?> GetCoreAsync(string userId, CancellationToken cancellationToken)
+    {
+        SecretNames.ValidateUserId(userId);
+        if (_states.Known(userId) is { } known && !known.Bundle.IsExpired(_timeProvider, _options.RefreshBeforeExpiry))
+        {
+            return known;
+        }
+
+        return await ReadAsync(userId, allowKnown: false, cancellationToken).ConfigureAwait(false);
     }
 
     private async Task<OAuthTokenStoreResult> StoreCoreAsync(
@@ -116,34 +249,64 @@ internal sealed class SecretsManagerOAuthTokenStore : IOAuthTokenStore
         var name = SecretNames.ForUser(_options.SecretNamePrefix, userId);
         ValidateGrant(grant);
         ValidateGoogleUser(googleUser);
-
-        // One ClientRequestToken for the whole logical write. If a concurrent first connect creates the secret
-        // between our read and our create, read it again and merge into what it wrote (once).
-        var token = SecretsManagerLimits.NewClientRequestToken();
-        TokenBundleDocument? existing = null;
-        OAuthTokenBundle bundle = null!;
-        var accountSwitched = false;
+        var state = _states.For(userId);
         var created = false;
-        for (var attempt = 0; attempt < 2; attempt++)
+
+        // One ClientRequestToken for the plain write, kept when a lost create race makes it write again.
+        var plainToken = SecretsManagerLimits.NewClientRequestToken();
+
+        // The newest consent wins, merged onto a fresh read. A plain write, unless the merge keeps the stored refresh
+        // token: then it depends on what was read, and is conditional like a write-back, so that a refresh token
+        // rotated meanwhile is never replaced by the consumed one.
+        var existing = await ReadAsync(userId, allowKnown: false, cancellationToken).ConfigureAwait(false);
+        OAuthTokenBundle bundle;
+        bool accountSwitched;
+        for (var attempt = 1; ; attempt++)
         {
-            existing = attempt == 0
-                ? await ReadRecentAsync(userId, name, cancellationToken).ConfigureAwait(false)
-                : await ReadAsync(name, cancellationToken).ConfigureAwait(false);
             (bundle, accountSwitched) = Merge(existing?.Bundle, grant, googleUser);
-            var document = existing?.With(bundle) ?? TokenBundleDocument.Create(bundle);
-            var outcome = await UpsertAsync(name, document.ToJson(), token, secretLikelyExists: existing is not null, allowLostRace: attempt == 0, cancellationToken)
-                .ConfigureAwait(false);
-            if (outcome != UpsertOutcome.LostRace)
+            if (existing is null || grant.RefreshToken is not null || bundle.RefreshToken is null)
             {
+                var outcome = await PlainStoreAsync(name, state, existing, bundle, plainToken, allowLostRace: attempt == 1, cancellationToken)
+                    .ConfigureAwait(false);
+                if (outcome == UpsertOutcome.LostRace)
+                {
+                    // A concurrent first connect created the secret: merge into what it wrote (its keys, its refresh
+                    // token when the grant has none) and write again.
+                    existing = await ReadAsync(userId, allowKnown: false, cancellationToken).ConfigureAwait(false);
+                    continue;
+                }
+
                 created = outcome == UpsertOutcome.Created;
                 break;
             }
+
+            StoredBundle? committed, current;
+            try
+            {
+                (committed, current) = await TryCommitAsync(userId, name, state, existing, existing.Document.With(bundle), cancellationToken)
+                    .ConfigureAwait(false);
+            }
+            catch (OAuthTokenNotFoundException)
+            {
+                // Deleted meanwhile: the store creates it again.
+                (committed, current) = (null, null);
+            }
+
+            if (committed is not null)
+            {
+                break;
+            }
+
+            if (attempt == MaxCommitAttempts)
+            {
+                throw new OAuthTokenConflictException(userId, name, attempt);
+            }
+
+            Log.WriteConflict(_logger, userId, name, attempt);
+            existing = current;
         }
 
-        // Only what this process read is reused; after a write the next operation reads again.
-        _recent.Remove(userId);
         var previous = existing?.Bundle;
-
         if (created)
         {
             Log.SecretCreated(_logger, userId, name);
@@ -167,36 +330,52 @@ internal sealed class SecretsManagerOAuthTokenStore : IOAuthTokenStore
         };
     }
 
+    /// <summary>
+    /// The plain (unconditional) write of a store: put, or create when the secret does not exist, with one
+    /// ClientRequestToken. With <paramref name="allowLostRace"/>, a create that finds the secret created meanwhile
+    /// reports <see cref="UpsertOutcome.LostRace"/> instead of overwriting it.
+    /// </summary>
+    private async Task<UpsertOutcome> PlainStoreAsync(
+        string name, UserTokenState state, StoredBundle? existing, OAuthTokenBundle bundle, string token, bool allowLostRace, CancellationToken cancellationToken)
+    {
+        var document = existing?.Document.With(bundle) ?? TokenBundleDocument.Create(bundle);
+        state.BeginWrite();
+        StoredBundle? written = null;
+        try
+        {
+            var outcome = await UpsertAsync(name, document.ToJson(), token, secretLikelyExists: existing is not null, allowLostRace, cancellationToken)
+                .ConfigureAwait(false);
+            if (outcome != UpsertOutcome.LostRace)
+            {
+                written = new StoredBundle(document, token);
+            }
+
+            return outcome;
+        }
+        finally
+        {
+            state.CompleteWrite(written, _timeProvider.GetTimestamp());
+        }
+    }
+
     private async Task<OAuthTokenBundle> UpdateCoreAsync(string userId, OAuthTokenGrant grant, CancellationToken cancellationToken)
     {
         var name = SecretNames.ForUser(_options.SecretNamePrefix, userId);
         ValidateGrant(grant);
 
-        var existing = await ReadRecentAsync(userId, name, cancellationToken).ConfigureAwait(false)
-                       ?? throw new OAuthTokenNotFoundException(userId, name, null);
-
-        var bundle = existing.Bundle.WithRefreshedTokens(grant, _timeProvider.GetUtcNow());
-        var document = existing.With(bundle);
-
-        try
-        {
-            await _client.PutSecretValueAsync(name, document.ToJson(), SecretsManagerLimits.NewClientRequestToken(), cancellationToken)
-                .ConfigureAwait(false);
-        }
-        catch (SecretsManagerException ex) when (IsGone(ex))
-        {
-            _recent.Remove(userId);
-            throw new OAuthTokenNotFoundException(userId, name, ex);
-        }
-
-        _recent.Remove(userId);
-        Log.TokensUpdated(_logger, userId, name);
-        return bundle;
+        var basis = await ReadAsync(userId, allowKnown: true, cancellationToken).ConfigureAwait(false)
+                    ?? throw new OAuthTokenNotFoundException(userId, name, null);
+        var result = await WriteBackCoreAsync(userId, basis, grant, _timeProvider.GetUtcNow(), cancellationToken).ConfigureAwait(false);
+        return result.Stored.Bundle;
     }
 
     private async Task DeleteCoreAsync(string userId, CancellationToken cancellationToken)
     {
         var name = SecretNames.ForUser(_options.SecretNamePrefix, userId);
+
+        // Evicted before the delete (nothing known is served while it runs) and after it (a read that started in
+        // between cannot leave the deleted bundle behind).
+        _states.Evict(userId);
         try
         {
             await _client.DeleteSecretAsync(name, forceDeleteWithoutRecovery: true, cancellationToken).ConfigureAwait(false);
@@ -205,9 +384,76 @@ internal sealed class SecretsManagerOAuthTokenStore : IOAuthTokenStore
         {
             // AWS answers a forced delete of a missing secret with 200; some emulators and proxies answer not found.
         }
+        finally
+        {
+            _states.Evict(userId);
+        }
 
-        _recent.Remove(userId);
         Log.SecretDeleted(_logger, userId, name);
+    }
+
+    /// <summary>
+    /// One conditional write: <paramref name="document"/> is put under <see cref="PendingStage"/>, then made current by
+    /// moving <c>AWSCURRENT</c> to it from <paramref name="basis"/>'s version. Returns what was committed, or, when the
+    /// secret was no longer at that version, what it holds now (read again).
+    /// </summary>
+    private async Task<(StoredBundle? Committed, StoredBundle? Current)> TryCommitAsync(
+        string userId, string name, UserTokenState state, StoredBundle basis, TokenBundleDocument document, CancellationToken cancellationToken)
+    {
+        var version = SecretsManagerLimits.NewClientRequestToken();
+        StoredBundle? known = null;
+        state.BeginWrite();
+        try
+        {
+            try
+            {
+                await _client.PutSecretValueAsync(name, document.ToJson(), version, PendingStage, cancellationToken).ConfigureAwait(false);
+                await _client.UpdateSecretVersionStageAsync(name, CurrentStage, version, basis.VersionId, cancellationToken).ConfigureAwait(false);
+                known = new StoredBundle(document, version);
+                return (known, null);
+            }
+            catch (SecretsManagerException ex) when (IsGone(ex))
+            {
+                throw new OAuthTokenNotFoundException(userId, name, ex);
+            }
+            catch (SecretsManagerException ex) when (ex.Kind == SecretsManagerErrorKind.InvalidParameter)
+            {
+                // AWSCURRENT is no longer on the version this write was based on: another writer came first (or a
+                // retried stage move of our own had already gone through).
+            }
+
+            var current = await FetchAsync(name, cancellationToken).ConfigureAwait(false)
+                          ?? throw new OAuthTokenNotFoundException(userId, name, null);
+            known = current;
+            return string.Equals(current.VersionId, version, StringComparison.Ordinal) ? (current, null) : (null, current);
+        }
+        finally
+        {
+            state.CompleteWrite(known, _timeProvider.GetTimestamp());
+        }
+    }
+
+    /// <summary>Whether <paramref name="stored"/> still holds the grant that was refreshed (or its rotated refresh token).</summary>
+    private static bool HoldsGrant(StoredBundle stored, string? refreshedToken, string? rotatedToken) =>
+        string.Equals(stored.RefreshToken, refreshedToken, StringComparison.Ordinal) ||
+        (rotatedToken is not null && string.Equals(stored.RefreshToken, rotatedToken, StringComparison.Ordinal));
+
+    /// <summary>
+    /// Refreshed tokens merged into a stored bundle of the same grant: the later expiry's access token wins (the new one
+    /// on a tie); a rotated
+    /// refresh token replaces the one it was rotated from; scope, Google account and unknown keys are the stored ones.
+    /// </summary>
+    private static OAuthTokenBundle MergeRefreshed(OAuthTokenBundle stored, OAuthTokenGrant grant, DateTimeOffset issuedAt)
+    {
+        var refreshed = stored.WithRefreshedTokens(grant, issuedAt);
+        if (stored.ExpiresAt <= refreshed.ExpiresAt)
+        {
+            return refreshed;
+        }
+
+        return grant.RefreshToken is { } rotated && !string.Equals(rotated, stored.RefreshToken, StringComparison.Ordinal)
+            ? stored with { RefreshToken = rotated }
+            : stored;
     }
 
     private static bool IsGone(SecretsManagerException ex) =>
@@ -240,19 +486,8 @@ internal sealed class SecretsManagerOAuthTokenStore : IOAuthTokenStore
         }
     }
 
-    private async Task<TokenBundleDocument?> ReadRecentAsync(string userId, string name, CancellationToken cancellationToken)
-    {
-        if (_recent.TryGet(userId, out var recent))
-        {
-            return recent;
-        }
-
-        var document = await ReadAsync(name, cancellationToken).ConfigureAwait(false);
-        _recent.Set(userId, document);
-        return document;
-    }
-
-    private async Task<TokenBundleDocument?> ReadAsync(string name, CancellationToken cancellationToken)
+    /// <summary>GetSecretValue of the user's secret: its bundle and version, or <see langword="null"/> when there is none.</summary>
+    private async Task<StoredBundle?> FetchAsync(string name, CancellationToken cancellationToken)
     {
         SecretValue value;
         try
@@ -270,7 +505,17 @@ internal sealed class SecretsManagerOAuthTokenStore : IOAuthTokenStore
                 name, null, value.SecretBinary is null ? "the secret has no string value" : "the secret holds binary data, not a JSON string");
         }
 
-        return TokenBundleDocument.Parse(name, value.SecretString, _options.DefaultScope);
+        if (string.IsNullOrEmpty(value.VersionId))
+        {
+            throw new SecretsManagerException(
+                $"Secrets Manager GetSecretValue on '{name}' returned no VersionId, so no write can be made conditional on it.",
+                SecretsManagerErrorKind.InvalidResponse,
+                errorCode: null,
+                System.Net.HttpStatusCode.OK,
+                requestId: null);
+        }
+
+        return new StoredBundle(TokenBundleDocument.Parse(name, value.SecretString, _options.DefaultScope), value.VersionId);
     }
 
     private (OAuthTokenBundle Bundle, bool AccountSwitched) Merge(OAuthTokenBundle? previous, OAuthTokenGrant grant, GoogleUserInfo? googleUser)

@@ -112,7 +112,7 @@ public sealed class OAuthSecretsServiceCollectionExtensionsTests
     [InlineData(nameof(OAuthSecretsOptions.MaxAttempts))]
     [InlineData(nameof(OAuthSecretsOptions.AttemptTimeout))]
     [InlineData(nameof(OAuthSecretsOptions.MaxRetryDelay))]
-    [InlineData(nameof(OAuthSecretsOptions.RecentReadReuseWindow))]
+    [InlineData(nameof(OAuthSecretsOptions.BundleCacheDuration))]
     [InlineData(nameof(OAuthSecretsOptions.RecreateAfterDeletionTimeout))]
     [InlineData(nameof(OAuthSecretsOptions.SecretNamePrefix))]
     [InlineData(nameof(OAuthSecretsOptions.ClientIdSecretName))]
@@ -132,7 +132,7 @@ public sealed class OAuthSecretsServiceCollectionExtensionsTests
                     case nameof(o.MaxAttempts): o.MaxAttempts = 0; break;
                     case nameof(o.AttemptTimeout): o.AttemptTimeout = TimeSpan.Zero; break;
                     case nameof(o.MaxRetryDelay): o.MaxRetryDelay = TimeSpan.FromHours(1); break;
-                    case nameof(o.RecentReadReuseWindow): o.RecentReadReuseWindow = TimeSpan.FromMinutes(-1); break;
+                    case nameof(o.BundleCacheDuration): o.BundleCacheDuration = TimeSpan.FromMinutes(-1); break;
                     case nameof(o.RecreateAfterDeletionTimeout): o.RecreateAfterDeletionTimeout = TimeSpan.FromHours(1); break;
                     case nameof(o.SecretNamePrefix): o.SecretNamePrefix = "gmail user/"; break;
                     case nameof(o.ClientIdSecretName): o.ClientIdSecretName = "bad name"; break;
@@ -191,7 +191,7 @@ public sealed class OAuthSecretsServiceCollectionExtensionsTests
                 ["PayPulse:OAuthSecrets:DefaultScope"] = "s1 s2",
                 ["PayPulse:OAuthSecrets:KmsKeyId"] = "alias/tokens",
                 ["PayPulse:OAuthSecrets:SecretTags:team"] = "payments",
-                ["PayPulse:OAuthSecrets:RecentReadReuseWindow"] = "00:00:10",
+                ["PayPulse:OAuthSecrets:BundleCacheDuration"] = "00:00:10",
                 ["PayPulse:OAuthSecrets:RecreateAfterDeletionTimeout"] = "00:00:20",
                 ["PayPulse:OAuthSecrets:UseInProcessSecretStore"] = "true",
                 ["PayPulse:OAuthSecrets:TokenEndpoint"] = "http://127.0.0.1:6000/token",
@@ -217,7 +217,7 @@ public sealed class OAuthSecretsServiceCollectionExtensionsTests
         options.DefaultScope.Should().Be("s1 s2");
         options.KmsKeyId.Should().Be("alias/tokens");
         options.SecretTags.Should().Contain("team", "payments");
-        options.RecentReadReuseWindow.Should().Be(TimeSpan.FromSeconds(10));
+        options.BundleCacheDuration.Should().Be(TimeSpan.FromSeconds(10));
         options.RecreateAfterDeletionTimeout.Should().Be(TimeSpan.FromSeconds(20));
         options.UseInProcessSecretStore.Should().BeTrue();
         options.TokenEndpoint.Should().Be(new Uri("http://127.0.0.1:6000/token"));

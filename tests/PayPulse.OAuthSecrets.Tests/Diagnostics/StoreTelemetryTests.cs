@@ -116,7 +116,7 @@ public sealed class StoreTelemetryTests : TokenStoreTestBase, IDisposable
         const string stored = """{"access_token":"ya29.old","refresh_token":"1//r","expires_at":"2026-11-25T06:00:00"}""";
         var client = Substitute.For<ISecretsManagerClient>();
         client.GetSecretValueAsync(default!, default).ReturnsForAnyArgs(Task.FromResult(new SecretValue("gmail/user/u-1", null, "v1", stored, null)));
-        client.PutSecretValueAsync(default!, default!, default!, default).ReturnsForAnyArgs(call => Hang.UntilCancelledAsync<SecretWriteResult>(call.ArgAt<CancellationToken>(3)));
+        client.PutSecretValueAsync(default!, default!, default!, default(string)!, default).ReturnsForAnyArgs(call => Hang.UntilCancelledAsync<SecretWriteResult>(call.ArgAt<CancellationToken>(4)));
         using var cts = new CancellationTokenSource();
 
         var update = CreateStore(client, _telemetry).UpdateAsync("u-1", Grant(), cts.Token);

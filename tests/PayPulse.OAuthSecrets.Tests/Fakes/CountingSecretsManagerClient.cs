@@ -50,6 +50,29 @@ internal sealed class CountingSecretsManagerClient(ISecretsManagerClient inner) 
         return inner.PutSecretValueAsync(secretId, secretString, clientRequestToken, cancellationToken);
     }
 
+    public Task<SecretWriteResult> PutSecretValueAsync(
+        string secretId, string secretString, string clientRequestToken, string versionStage, CancellationToken cancellationToken = default)
+    {
+        Count("Put", secretId);
+        if (FailPutsWith is { } failure)
+        {
+            return Task.FromException<SecretWriteResult>(failure);
+        }
+
+        return inner.PutSecretValueAsync(secretId, secretString, clientRequestToken, versionStage, cancellationToken);
+    }
+
+    /// <summary>Gets or sets an action run before each UpdateSecretVersionStage is passed on (to write in between, say).</summary>
+    public Action<string>? BeforeStageMove { get; set; }
+
+    public Task UpdateSecretVersionStageAsync(
+        string secretId, string versionStage, string moveToVersionId, string removeFromVersionId, CancellationToken cancellationToken = default)
+    {
+        Count("UpdateStage", secretId);
+        BeforeStageMove?.Invoke(secretId);
+        return inner.UpdateSecretVersionStageAsync(secretId, versionStage, moveToVersionId, removeFromVersionId, cancellationToken);
+    }
+
     public Task DeleteSecretAsync(string secretId, bool forceDeleteWithoutRecovery = true, CancellationToken cancellationToken = default)
     {
         Count("Delete", secretId);

@@ -64,8 +64,9 @@ public sealed class GmailCredentialFactoryTests : IDisposable
             .And.Contain("client_id", GmailTestHost.ClientId)
             .And.NotContainKey("client_secret");
         _host.Calls["Get"].Should().Be(1);
-        _host.Calls["Put"].Should().Be(1);
-        _host.Calls.Total.Should().Be(2);
+        _host.Calls["Put"].Should().Be(1, "the refreshed tokens are put under the private label");
+        _host.Calls["UpdateStage"].Should().Be(1, "and made current only if the secret is still at the version read");
+        _host.Calls.Total.Should().Be(3);
 
         using var stored = JsonDocument.Parse(_host.Secrets.GetSecretString("gmail/user/u-1")!);
         var root = stored.RootElement;
@@ -156,7 +157,7 @@ public sealed class GmailCredentialFactoryTests : IDisposable
     }
 
     [Fact]
-    public async Task CreateAsync_InvalidGrantForAGrantTheUserAlreadyReplaced_KeepsTheNewSecret()
+    public async Task CreateAsync_InvalidGrantForAGrantTheUserAlreadyReplaced_KeepsTheNewSecretAndHandsItOut()
     {
         _host.Seed("u-1", TimeSpan.FromMinutes(1));
         _host.TokenEndpoint.Then(async (_, _) =>
@@ -166,9 +167,9 @@ public sealed class GmailCredentialFactoryTests : IDisposable
             return ScriptedHttpHandler.Response(HttpStatusCode.BadRequest, """{"error":"invalid_grant"}""");
         });
 
-        var ex = (await FluentActions.Awaiting(() => _host.Factory.CreateAsync("u-1")).Should().ThrowAsync<OAuthTokenRevokedException>()).Which;
+        var credential = await _host.Factory.CreateAsync("u-1");
 
-        ex.SecretDeleted.Should().BeFalse();
+        credential.Token.AccessToken.Should().Be("ya29.reconnected", "the caller gets the grant that is stored now");
         (await _host.Store.GetAsync("u-1"))!.RefreshToken.Should().Be("1//reconnected");
         _host.Calls["Delete"].Should().Be(0);
     }
@@ -441,7 +442,8 @@ public sealed class GmailCredentialFactoryTests : IDisposable
         credentials.Select(c => c.Token.AccessToken).Should().AllBe("ya29.refreshed");
         _host.TokenEndpoint.Requests.Should().ContainSingle();
         _host.Calls["Put"].Should().Be(1);
-        _host.Coordinator.InFlightCount.Should().Be(0);
+        _host.Calls["UpdateStage"].Should().Be(1);
+        _host.Store.States.For("u-1").Flight!.Task.IsCompleted.Should().BeTrue();
     }
 
     [Fact]

@@ -182,13 +182,13 @@ public sealed class SecretsManagerOAuthTokenStoreTests : TokenStoreTestBase
         await store.StoreAsync("u-1", Grant(), Alice);
         Secrets.Remove("gmail/user/u-1");
 
-        await FluentActions.Awaiting(() => store.UpdateAsync("u-1", Grant())).Should().ThrowAsync<OAuthTokenNotFoundException>();
+        await FluentActions.Awaiting(() => store.UpdateAsync("u-1", Grant(access: "ya29.new"))).Should().ThrowAsync<OAuthTokenNotFoundException>();
 
         Secrets.Names.Should().BeEmpty();
     }
 
     [Fact]
-    public async Task UpdateAsync_RightAfterGetAsync_CostsOneWriteOnly()
+    public async Task UpdateAsync_RightAfterGetAsync_CostsTwoWritesAndNoRead()
     {
         await CreateStore().StoreAsync("u-1", Grant(), Alice);
         var store = CreateStore();
@@ -198,7 +198,8 @@ public sealed class SecretsManagerOAuthTokenStoreTests : TokenStoreTestBase
         await store.UpdateAsync("u-1", Grant(access: "ya29.new"));
 
         Calls["Put"].Should().Be(1);
-        Calls.Total.Should().Be(1);
+        Calls["UpdateStage"].Should().Be(1);
+        Calls.Total.Should().Be(2, "the version just read is the base of the conditional write");
     }
 
     [Fact]
@@ -221,7 +222,7 @@ public sealed class SecretsManagerOAuthTokenStoreTests : TokenStoreTestBase
         await CreateStore().StoreAsync("u-1", Grant(), Alice);
         var store = CreateStore();
         await store.GetAsync("u-1");
-        Time.Advance(Options.RecentReadReuseWindow + TimeSpan.FromSeconds(1));
+        Time.Advance(Options.BundleCacheDuration + TimeSpan.FromSeconds(1));
         Calls.Reset();
 
         await store.UpdateAsync("u-1", Grant(access: "ya29.new"));
@@ -233,7 +234,7 @@ public sealed class SecretsManagerOAuthTokenStoreTests : TokenStoreTestBase
     [Fact]
     public async Task UpdateAsync_ReuseWindowZero_AlwaysReads()
     {
-        Options.RecentReadReuseWindow = TimeSpan.Zero;
+        Options.BundleCacheDuration = TimeSpan.Zero;
         await CreateStore().StoreAsync("u-1", Grant(), Alice);
         var store = CreateStore();
         await store.GetAsync("u-1");
@@ -304,23 +305,25 @@ public sealed class SecretsManagerOAuthTokenStoreTests : TokenStoreTestBase
     }
 
     [Fact]
-    public async Task StoreAsync_CreateLosesARace_RereadsMergesAndPutsWithTheSameClientRequestToken()
+    public async Task StoreAsync_CreateLosesARace_RereadsAndMergesConditionallyOnTheWinnersVersion()
     {
         const string winner = """{"access_token":"ya29.winner","refresh_token":"1//winner-refresh","expires_at":"2026-11-25T06:00:00","google_user_id":"111","google_email":"alice@example.com","winner_key":7}""";
         var client = Substitute.For<ISecretsManagerClient>();
         client.GetSecretValueAsync(default!, default).ReturnsForAnyArgs(
             Task.FromException<SecretValue>(Error(SecretsManagerErrorKind.NotFound)),
-            Task.FromResult(new SecretValue("gmail/user/u-1", null, "v1", winner, null)));
+            Task.FromResult(new SecretValue("gmail/user/u-1", null, "00000000-0000-0000-0000-00000000000a", winner, null)));
         client.CreateSecretAsync(default!, default!, default).ReturnsForAnyArgs(Task.FromException<SecretWriteResult>(Error(SecretsManagerErrorKind.AlreadyExists)));
+        client.PutSecretValueAsync(default!, default!, default!, default(string)!, default).ReturnsForAnyArgs(new SecretWriteResult("gmail/user/u-1", null, null));
 
         var result = await CreateStore(client).StoreAsync("u-1", Grant(refresh: null), Alice);
 
         result.Created.Should().BeFalse();
         result.Bundle.RefreshToken.Should().Be("1//winner-refresh", "the concurrent creator's refresh token is merged, not erased");
-        var create = client.ReceivedCalls().Single(c => c.GetMethodInfo().Name == nameof(ISecretsManagerClient.CreateSecretAsync));
         var put = client.ReceivedCalls().Single(c => c.GetMethodInfo().Name == nameof(ISecretsManagerClient.PutSecretValueAsync));
-        put.GetArguments()[2].Should().Be(create.GetArguments()[1]);
         ((string)put.GetArguments()[1]!).Should().Contain("\"winner_key\":7").And.Contain("1//winner-refresh");
+        put.GetArguments()[3].Should().Be(PayPulse.OAuthSecrets.Internal.SecretsManagerOAuthTokenStore.PendingStage, "keeping the stored refresh token depends on what was read");
+        await client.Received(1).UpdateSecretVersionStageAsync(
+            "gmail/user/u-1", "AWSCURRENT", (string)put.GetArguments()[2]!, "00000000-0000-0000-0000-00000000000a", Arg.Any<CancellationToken>());
     }
 
     [Fact]
@@ -353,7 +356,8 @@ public sealed class SecretsManagerOAuthTokenStoreTests : TokenStoreTestBase
         var result = await store.StoreAsync("u-1", Grant(access: "ya29.again"), Alice);
 
         result.Created.Should().BeTrue();
-        Calls["Put"].Should().Be(1);
+        Calls["Get"].Should().Be(1, "a store always merges onto a fresh read");
+        Calls["Put"].Should().Be(0);
         Calls["Create"].Should().Be(1);
         StoredJson("u-1").GetProperty("access_token").GetString().Should().Be("ya29.again");
     }
@@ -564,7 +568,7 @@ public sealed class SecretsManagerOAuthTokenStoreTests : TokenStoreTestBase
         const string stored = """{"access_token":"ya29.old","refresh_token":"1//r","expires_at":"2026-11-25T06:00:00"}""";
         var client = Substitute.For<ISecretsManagerClient>();
         client.GetSecretValueAsync(default!, default).ReturnsForAnyArgs(Task.FromResult(new SecretValue("gmail/user/u-1", null, "v1", stored, null)));
-        client.PutSecretValueAsync(default!, default!, default!, default).ReturnsForAnyArgs(ci => Hang.UntilCancelledAsync<SecretWriteResult>(ci.ArgAt<CancellationToken>(3)));
+        client.PutSecretValueAsync(default!, default!, default!, default(string)!, default).ReturnsForAnyArgs(ci => Hang.UntilCancelledAsync<SecretWriteResult>(ci.ArgAt<CancellationToken>(4)));
         using var cts = new CancellationTokenSource();
 
         var call = CreateStore(client).UpdateAsync("u-1", Grant(), cts.Token);
@@ -573,7 +577,8 @@ public sealed class SecretsManagerOAuthTokenStoreTests : TokenStoreTestBase
 
         await FluentActions.Awaiting(() => call.WaitAsync(TimeSpan.FromSeconds(10))).Should().ThrowAsync<OperationCanceledException>();
         await client.DidNotReceiveWithAnyArgs().CreateSecretAsync(default!, default!, default);
-        await client.ReceivedWithAnyArgs(1).PutSecretValueAsync(default!, default!, default!, default);
+        await client.ReceivedWithAnyArgs(1).PutSecretValueAsync(default!, default!, default!, default(string)!, default);
+        await client.DidNotReceiveWithAnyArgs().UpdateSecretVersionStageAsync(default!, default!, default!, default!, default);
     }
 
     [Fact]

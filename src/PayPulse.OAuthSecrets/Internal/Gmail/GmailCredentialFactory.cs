@@ -8,7 +8,7 @@ namespace PayPulse.OAuthSecrets.Internal.Gmail;
 /// <see cref="OAuthSecretsOptions.RefreshBeforeExpiry"/> so that a refresh failure reaches the caller.
 /// </summary>
 internal sealed class GmailCredentialFactory(
-    IOAuthTokenStore store,
+    SecretsManagerOAuthTokenStore store,
     GoogleTokenRefresher refresher,
     UserRefreshCoordinator coordinator,
     OAuthSecretsOptions options,
@@ -19,11 +19,13 @@ internal sealed class GmailCredentialFactory(
         SecretNames.ValidateUserId(userId);
         var flow = await refresher.GetFlowAsync(cancellationToken).ConfigureAwait(false);
 
-        var bundle = await store.GetAsync(userId, cancellationToken).ConfigureAwait(false)
+        // Within BundleCacheDuration a bundle this process knows, not expiring, costs no call.
+        var stored = await store.GetStoredAsync(userId, cancellationToken).ConfigureAwait(false)
                      ?? throw new OAuthTokenNotFoundException(userId, SecretNames.ForUser(options.SecretNamePrefix, userId), null);
+        var bundle = stored.Bundle;
         if (bundle.IsExpired(timeProvider, options.RefreshBeforeExpiry))
         {
-            bundle = await coordinator.RefreshAsync(userId, bundle, rejectedAccessToken: null, cancellationToken).ConfigureAwait(false);
+            bundle = await coordinator.RefreshAsync(userId, stored, cancellationToken).ConfigureAwait(false);
         }
 
         var persisting = new PersistingAuthorizationCodeFlow(flow, coordinator, timeProvider);

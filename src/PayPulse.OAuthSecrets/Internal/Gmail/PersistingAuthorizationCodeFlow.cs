@@ -41,8 +41,7 @@ internal sealed class PersistingAuthorizationCodeFlow(
 
     public async Task<TokenResponse> RefreshTokenAsync(string userId, string refreshToken, CancellationToken taskCancellationToken)
     {
-        var bundle = await coordinator.RefreshAsync(
-                userId, known: null, rejectedAccessToken: Credential?.Token?.AccessToken, taskCancellationToken)
+        var bundle = await coordinator.RefreshForCredentialAsync(userId, Credential?.Token?.AccessToken, taskCancellationToken)
             .ConfigureAwait(false);
         return ToTokenResponse(bundle, timeProvider);
     }

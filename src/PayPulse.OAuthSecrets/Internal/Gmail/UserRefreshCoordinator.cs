@@ -1,138 +1,75 @@
-using System.Collections.Concurrent;
+using Google.Apis.Auth.OAuth2.Responses;
 using Microsoft.Extensions.Logging;
 
 namespace PayPulse.OAuthSecrets.Internal.Gmail;
 
 /// <summary>
-/// One token refresh per user at a time in this process: concurrent callers share it. The shared refresh runs under the
-/// library's own timeout, so one caller's cancellation stops only that caller's wait. It refreshes with Google, writes
-/// the new tokens back (keeping scope, Google account and unknown keys), and on <c>invalid_grant</c> deletes the secret.
-/// Coordination covers this process only; other processes may refresh the same user in parallel (the last write wins,
-/// and both tokens are valid).
+/// The refresh policy of Gmail credentials. One refresh per user and refresh token at a time in this process
+/// (single flight in the user's <see cref="UserTokenState"/>): concurrent callers share it, and a caller that read the
+/// refresh token just refreshed gets that refresh's result instead of presenting a consumed token again. The refresh
+/// runs under the library's own timeout, so one caller's cancellation stops only that caller's wait. Google's new
+/// tokens are written back conditionally on the version the refresh started from (see
+/// <see cref="SecretsManagerOAuthTokenStore.WriteBackAsync"/>); once Google has answered, the write-back completes under
+/// its own bound even if the callers stop waiting, and a write-back that fails still hands out the tokens. On
+/// <c>invalid_grant</c> the secret is deleted only if it still holds the refused refresh token.
 /// </summary>
 internal sealed class UserRefreshCoordinator(
-    IOAuthTokenStore store,
+    SecretsManagerOAuthTokenStore store,
     GoogleTokenRefresher refresher,
     OAuthSecretsOptions options,
     TimeProvider timeProvider,
     ILogger logger,
     OAuthSecretsTelemetry? telemetry = null)
 {
-    private const int MaxCompleted = 1024;
+    // A refresh whose grant was replaced by an expiring one refreshes that one too, once.
+    private const int MaxFollowedGrants = 1;
 
     private readonly OAuthSecretsTelemetry _telemetry = telemetry ?? OAuthSecretsTelemetry.ActivitiesOnly;
 
-    private readonly ConcurrentDictionary<string, Lazy<Task<OAuthTokenBundle>>> _inFlight = new(StringComparer.Ordinal);
-
-    // The last refresh completed for each user, and the access token it replaced: a caller that read the old bundle
-    // before that refresh finished gets its result instead of refreshing again with a possibly rotated refresh token.
-    private readonly ConcurrentDictionary<string, (string Replaced, OAuthTokenBundle Result)> _completed = new(StringComparer.Ordinal);
-
-    /// <summary>Gets the number of refreshes in flight (for tests).</summary>
-    internal int InFlightCount => _inFlight.Count;
+    /// <summary>Refreshes <paramref name="basis"/> (a stored bundle that is expiring), or joins the refresh of its refresh token.</summary>
+    /// <param name="userId">The user.</param>
+    /// <param name="basis">The stored bundle, with its version, that the refresh starts from.</param>
+    /// <param name="cancellationToken">Stops this caller's wait only.</param>
+    public Task<OAuthTokenBundle> RefreshAsync(string userId, StoredBundle basis, CancellationToken cancellationToken) =>
+        Join(userId, basis, depth: 0).WaitAsync(cancellationToken);
 
     /// <summary>
-    /// Refreshes the user's tokens, or joins the refresh already running for that user.
+    /// A credential's own refresh (before expiry, on expiry, or after a 401 from Gmail): uses tokens already refreshed
+    /// in this process or elsewhere (another access token than <paramref name="rejectedAccessToken"/>, not expiring),
+    /// else refreshes what is stored.
     /// </summary>
-    /// <param name="userId">The user.</param>
-    /// <param name="known">
-    /// The bundle just read from the store, or <see langword="null"/> to read it first; in that case, tokens that were
-    /// already refreshed elsewhere (a different access token than <paramref name="rejectedAccessToken"/>, not expiring)
-    /// are used without calling Google.
-    /// </param>
-    /// <param name="rejectedAccessToken">The access token the caller holds and wants replaced, if any.</param>
-    /// <param name="cancellationToken">Stops this caller's wait only.</param>
-    public Task<OAuthTokenBundle> RefreshAsync(
-        string userId, OAuthTokenBundle? known, string? rejectedAccessToken, CancellationToken cancellationToken)
+    public async Task<OAuthTokenBundle> RefreshForCredentialAsync(string userId, string? rejectedAccessToken, CancellationToken cancellationToken)
     {
-        var replacing = known?.AccessToken ?? rejectedAccessToken;
-        if (replacing is not null &&
-            _completed.TryGetValue(userId, out var completed) &&
-            string.Equals(completed.Replaced, replacing, StringComparison.Ordinal) &&
-            !completed.Result.IsExpired(timeProvider, options.RefreshBeforeExpiry))
+        if (store.States.Known(userId) is { } known && Replaces(known.Bundle, rejectedAccessToken))
         {
-            return Task.FromResult(completed.Result);
+            return AlreadyRefreshed(userId, known.Bundle);
         }
 
-        while (true)
+        var stored = await store.ReadAsync(userId, allowKnown: false, cancellationToken).ConfigureAwait(false)
+                     ?? throw new OAuthTokenNotFoundException(userId, SecretNames.ForUser(options.SecretNamePrefix, userId), null);
+        if (Replaces(stored.Bundle, rejectedAccessToken))
         {
-            if (_inFlight.TryGetValue(userId, out var running))
-            {
-                return running.Value.WaitAsync(cancellationToken);
-            }
-
-            Lazy<Task<OAuthTokenBundle>>? mine = null;
-            mine = new Lazy<Task<OAuthTokenBundle>>(() => RunAsync(userId, known, rejectedAccessToken, mine!));
-            if (_inFlight.TryAdd(userId, mine))
-            {
-                return mine.Value.WaitAsync(cancellationToken);
-            }
+            return AlreadyRefreshed(userId, stored.Bundle);
         }
+
+        return await RefreshAsync(userId, stored, cancellationToken).ConfigureAwait(false);
     }
 
-    private async Task<OAuthTokenBundle> RunAsync(
-        string userId, OAuthTokenBundle? known, string? rejectedAccessToken, Lazy<Task<OAuthTokenBundle>> self)
+    private OAuthTokenBundle AlreadyRefreshed(string userId, OAuthTokenBundle bundle)
     {
-        // Let the caller that created the entry return its task before the work starts.
-        await Task.Yield();
-        var operation = _telemetry.StartRefresh(userId);
-        try
-        {
-            (OAuthTokenBundle Bundle, bool CalledGoogle) result;
-            try
-            {
-                result = await RefreshWithTimeoutAsync(userId, known, rejectedAccessToken).ConfigureAwait(false);
-            }
-            catch (Exception ex)
-            {
-                operation.Failed(ex);
-                throw;
-            }
-
-            operation.Succeeded(result.CalledGoogle);
-            return result.Bundle;
-        }
-        finally
-        {
-            _inFlight.TryRemove(new KeyValuePair<string, Lazy<Task<OAuthTokenBundle>>>(userId, self));
-        }
+        Log.RefreshedElsewhere(logger, userId);
+        _telemetry.StartRefresh(userId).Succeeded(calledGoogle: false);
+        return bundle;
     }
 
-    private async Task<(OAuthTokenBundle Bundle, bool CalledGoogle)> RefreshWithTimeoutAsync(
-        string userId, OAuthTokenBundle? known, string? rejectedAccessToken)
-    {
-        using var timeout = new CancellationTokenSource(options.RefreshTimeout, timeProvider);
-        try
-        {
-            return await RefreshCoreAsync(userId, known, rejectedAccessToken, timeout.Token).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException ex) when (timeout.IsCancellationRequested)
-        {
-            // Never an OperationCanceledException: Google.Apis.Auth would take it for its own timeout and retry.
-            var failure = new OAuthTokenRefreshException(
-                $"Refreshing the token of user '{userId}' took longer than {options.RefreshTimeout}.", userId, "timeout", isTransient: true, ex);
-            Log.TokenRefreshFailed(logger, userId, failure.ErrorCode, null, failure);
-            throw failure;
-        }
-    }
+    private bool Replaces(OAuthTokenBundle bundle, string? rejectedAccessToken) =>
+        !string.Equals(bundle.AccessToken, rejectedAccessToken, StringComparison.Ordinal) && IsUsable(bundle);
 
-    private async Task<(OAuthTokenBundle Bundle, bool CalledGoogle)> RefreshCoreAsync(
-        string userId, OAuthTokenBundle? known, string? rejectedAccessToken, CancellationToken cancellationToken)
-    {
-        var current = known;
-        if (current is null)
-        {
-            current = await store.GetAsync(userId, cancellationToken).ConfigureAwait(false)
-                      ?? throw new OAuthTokenNotFoundException(userId, SecretNames.ForUser(options.SecretNamePrefix, userId), null);
-            if (!string.Equals(current.AccessToken, rejectedAccessToken, StringComparison.Ordinal) &&
-                !current.IsExpired(timeProvider, options.RefreshBeforeExpiry))
-            {
-                Log.RefreshedElsewhere(logger, userId);
-                return (current, false);
-            }
-        }
+    private bool IsUsable(OAuthTokenBundle bundle) => !bundle.IsExpired(timeProvider, options.RefreshBeforeExpiry);
 
-        if (current.RefreshToken is null)
+    private Task<OAuthTokenBundle> Join(string userId, StoredBundle basis, int depth)
+    {
+        if (basis.RefreshToken is not { } refreshToken)
         {
             var missing = new OAuthTokenRefreshException(
                 $"User '{userId}' has no stored refresh token, so their access token cannot be refreshed: they must connect Gmail again.",
@@ -140,78 +77,172 @@ internal sealed class UserRefreshCoordinator(
                 "missing_refresh_token",
                 isTransient: false);
             Log.TokenRefreshFailed(logger, userId, missing.ErrorCode, null, missing);
-            throw missing;
+            _telemetry.StartRefresh(userId).Failed(missing);
+            return Task.FromException<OAuthTokenBundle>(missing);
         }
 
-        Log.RefreshingToken(logger, userId);
-        Google.Apis.Auth.OAuth2.Responses.TokenResponse response;
+        var state = store.States.For(userId);
+        return state.JoinOrStart(
+                refreshToken,
+                IsUsable,
+                () => new RefreshFlight(refreshToken, RunAsync(userId, state, basis, depth)))
+            .Task;
+    }
+
+    private async Task<OAuthTokenBundle> RunAsync(string userId, UserTokenState state, StoredBundle basis, int depth)
+    {
+        // Let the caller that started the flight register it before the work starts.
+        await Task.Yield();
+        var operation = _telemetry.StartRefresh(userId);
         try
         {
-            response = await refresher.RefreshAsync(userId, current.RefreshToken, cancellationToken).ConfigureAwait(false);
+            var bundle = await RefreshCoreAsync(userId, state, basis, depth).ConfigureAwait(false);
+            operation.Succeeded(calledGoogle: true);
+            return bundle;
+        }
+        catch (Exception ex)
+        {
+            operation.Failed(ex);
+            throw;
+        }
+    }
+
+    private async Task<OAuthTokenBundle> RefreshCoreAsync(string userId, UserTokenState state, StoredBundle basis, int depth)
+    {
+        using var timeout = new CancellationTokenSource(options.RefreshTimeout, timeProvider);
+        TokenResponse response;
+        try
+        {
+            Log.RefreshingToken(logger, userId);
+            response = await refresher.RefreshAsync(userId, basis.RefreshToken!, timeout.Token).ConfigureAwait(false);
         }
         catch (OAuthTokenRevokedException revoked)
         {
-            _completed.TryRemove(userId, out _);
-            throw await DeleteAfterRevocationAsync(userId, current.RefreshToken, revoked, cancellationToken).ConfigureAwait(false);
+            return await AfterRevocationAsync(userId, basis, revoked, depth, timeout.Token).ConfigureAwait(false);
         }
         catch (OAuthTokenRefreshException failed)
         {
             Log.TokenRefreshFailed(logger, userId, failed.ErrorCode, (int?)failed.StatusCode, failed);
             throw;
         }
+        catch (OperationCanceledException ex) when (timeout.IsCancellationRequested)
+        {
+            throw TimedOut(userId, ex);
+        }
 
+        var issuedAt = timeProvider.GetUtcNow();
+        var grant = ToGrant(response, basis.RefreshToken!);
+        var unwritten = basis.Bundle.WithRefreshedTokens(grant, issuedAt);
+
+        // Google's tokens exist now: the write-back runs to its end under its own bound, whoever still waits for it.
+        var writeBack = WriteBackAsync(userId, basis, grant, issuedAt);
+        WriteBackResult? written;
+        try
+        {
+            written = await writeBack.WaitAsync(timeout.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (timeout.IsCancellationRequested)
+        {
+            Log.WriteBackContinuing(logger, userId);
+            written = null;
+        }
+
+        if (state.IsEvicted)
+        {
+            // Deleted in this process while refreshing: never served.
+            throw new OAuthTokenNotFoundException(userId, SecretNames.ForUser(options.SecretNamePrefix, userId), null);
+        }
+
+        var bundle = written switch
+        {
+            null => unwritten,
+            { Outcome: WriteBackOutcome.Superseded, Stored: var other } when !IsUsable(other.Bundle) && depth < MaxFollowedGrants =>
+                await Join(userId, other, depth + 1).ConfigureAwait(false),
+            { Stored: var stored } => stored.Bundle,
+        };
+        Log.TokenRefreshed(logger, userId, bundle.ExpiresAt, grant.RefreshToken is not null);
+        return bundle;
+    }
+
+    /// <summary>The conditional write-back of a refresh, under its own bound. Null when it failed (logged and counted).</summary>
+    private async Task<WriteBackResult?> WriteBackAsync(string userId, StoredBundle basis, OAuthTokenGrant grant, DateTimeOffset issuedAt)
+    {
+        using var bound = new CancellationTokenSource(options.RefreshTimeout, timeProvider);
+        try
+        {
+            var result = await store.WriteBackAsync(userId, basis, grant, issuedAt, bound.Token).ConfigureAwait(false);
+            _telemetry.CountWriteBack(result.Outcome, null);
+            return result;
+        }
+        catch (OAuthTokenNotFoundException ex)
+        {
+            // The grant is no longer stored (deleted meanwhile): its tokens are not handed out.
+            _telemetry.CountWriteBack(null, ex);
+            throw;
+        }
+        catch (Exception ex) when (ex is SecretsManagerException or OAuthTokenConflictException or OAuthSecretFormatException or OperationCanceledException)
+        {
+            // The new tokens are valid: hand them out rather than waste the refresh.
+            Log.WriteBackFailed(logger, userId, ex);
+            _telemetry.CountWriteBack(null, ex);
+            return null;
+        }
+    }
+
+    private async Task<OAuthTokenBundle> AfterRevocationAsync(
+        string userId, StoredBundle basis, OAuthTokenRevokedException revoked, int depth, CancellationToken cancellationToken)
+    {
+        StoredBundle? replacement;
+        try
+        {
+            // The user may have reconnected while Google was answering: only the refused grant is deleted.
+            replacement = await store.DeleteIfHoldsAsync(userId, basis.RefreshToken!, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is SecretsManagerException or OAuthSecretFormatException or OperationCanceledException)
+        {
+            Log.DeleteAfterRevocationFailed(logger, userId, ex);
+            throw new OAuthTokenRevokedException(userId, secretDeleted: false, revoked.InnerException);
+        }
+
+        if (replacement is null)
+        {
+            Log.SecretDeletedAfterRevocation(logger, userId);
+            throw new OAuthTokenRevokedException(userId, secretDeleted: true, revoked.InnerException);
+        }
+
+        // Another grant is stored now: the caller gets it, refreshed if it must be.
+        Log.RevokedGrantAlreadyReplaced(logger, userId);
+        if (IsUsable(replacement.Bundle))
+        {
+            return replacement.Bundle;
+        }
+
+        if (depth < MaxFollowedGrants && replacement.RefreshToken is not null)
+        {
+            return await Join(userId, replacement, depth + 1).ConfigureAwait(false);
+        }
+
+        throw new OAuthTokenRevokedException(userId, secretDeleted: false, revoked.InnerException);
+    }
+
+    private OAuthTokenRefreshException TimedOut(string userId, OperationCanceledException ex)
+    {
+        // Never an OperationCanceledException: Google.Apis.Auth would take it for its own timeout and retry.
+        var failure = new OAuthTokenRefreshException(
+            $"Refreshing the token of user '{userId}' took longer than {options.RefreshTimeout}.", userId, "timeout", isTransient: true, ex);
+        Log.TokenRefreshFailed(logger, userId, failure.ErrorCode, null, failure);
+        return failure;
+    }
+
+    private static OAuthTokenGrant ToGrant(TokenResponse response, string presentedRefreshToken)
+    {
         var rotated = response.RefreshToken is { Length: > 0 } newRefreshToken &&
-                      !string.Equals(newRefreshToken, current.RefreshToken, StringComparison.Ordinal);
-        var grant = new OAuthTokenGrant(
+                      !string.Equals(newRefreshToken, presentedRefreshToken, StringComparison.Ordinal);
+        return new OAuthTokenGrant(
             response.AccessToken,
             rotated ? response.RefreshToken : null,
             // Google issues hour-long tokens; anything outside (0, 1 day] is treated as an hour.
             TimeSpan.FromSeconds(response.ExpiresInSeconds is { } seconds and > 0 and <= 86_400 ? seconds : 3600),
             response.Scope);
-
-        OAuthTokenBundle updated;
-        try
-        {
-            updated = await store.UpdateAsync(userId, grant, cancellationToken).ConfigureAwait(false);
-        }
-        catch (SecretsManagerException ex)
-        {
-            // The new tokens are valid: hand them out rather than waste the refresh.
-            Log.WriteBackFailed(logger, userId, ex);
-            updated = current.WithRefreshedTokens(grant, timeProvider.GetUtcNow());
-        }
-
-        Log.TokenRefreshed(logger, userId, updated.ExpiresAt, rotated);
-        if (_completed.Count >= MaxCompleted)
-        {
-            _completed.Clear();
-        }
-
-        _completed[userId] = (current.AccessToken, updated);
-        return (updated, true);
-    }
-
-    private async Task<OAuthTokenRevokedException> DeleteAfterRevocationAsync(
-        string userId, string rejectedRefreshToken, OAuthTokenRevokedException revoked, CancellationToken cancellationToken)
-    {
-        try
-        {
-            // The user may have reconnected while Google was answering: only the refused grant is deleted.
-            var stored = await store.GetAsync(userId, cancellationToken).ConfigureAwait(false);
-            if (stored is not null && !string.Equals(stored.RefreshToken, rejectedRefreshToken, StringComparison.Ordinal))
-            {
-                Log.RevokedGrantAlreadyReplaced(logger, userId);
-                return new OAuthTokenRevokedException(userId, secretDeleted: false, revoked.InnerException);
-            }
-
-            await store.DeleteAsync(userId, cancellationToken).ConfigureAwait(false);
-            Log.SecretDeletedAfterRevocation(logger, userId);
-            return new OAuthTokenRevokedException(userId, secretDeleted: true, revoked.InnerException);
-        }
-        catch (Exception ex) when (ex is SecretsManagerException or OAuthSecretFormatException or OperationCanceledException)
-        {
-            Log.DeleteAfterRevocationFailed(logger, userId, ex);
-            return new OAuthTokenRevokedException(userId, secretDeleted: false, revoked.InnerException);
-        }
     }
 }

@@ -16,6 +16,22 @@ internal interface ISecretsManagerClient
     Task<SecretWriteResult> PutSecretValueAsync(string secretId, string secretString, string clientRequestToken, CancellationToken cancellationToken = default);
 
     /// <summary>
+    /// PutSecretValue under one staging label other than AWSCURRENT: the new version is not current until
+    /// <see cref="UpdateSecretVersionStageAsync"/> moves AWSCURRENT to it. The same <paramref name="clientRequestToken"/>
+    /// (the new version's id) is sent on every retry.
+    /// </summary>
+    Task<SecretWriteResult> PutSecretValueAsync(
+        string secretId, string secretString, string clientRequestToken, string versionStage, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// UpdateSecretVersionStage: moves <paramref name="versionStage"/> to <paramref name="moveToVersionId"/> from
+    /// <paramref name="removeFromVersionId"/>. Fails (<see cref="SecretsManagerErrorKind.InvalidParameter"/>) when
+    /// <paramref name="removeFromVersionId"/> does not hold the label: the compare-and-swap of a conditional write.
+    /// </summary>
+    Task UpdateSecretVersionStageAsync(
+        string secretId, string versionStage, string moveToVersionId, string removeFromVersionId, CancellationToken cancellationToken = default);
+
+    /// <summary>
     /// DeleteSecret, by default without a recovery window. A forced delete succeeds when the secret does not exist;
     /// one with a recovery window fails with <see cref="SecretsManagerErrorKind.NotFound"/>.
     /// </summary>

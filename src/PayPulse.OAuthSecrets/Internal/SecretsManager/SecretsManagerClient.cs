@@ -116,7 +116,40 @@ internal sealed class SecretsManagerClient : ISecretsManagerClient
         return new SecretWriteResult(response.Name ?? secret.Name, response.Arn, response.VersionId);
     }
 
-    public async Task<SecretWriteResult> PutSecretValueAsync(string secretId, string secretString, string clientRequestToken, CancellationToken cancellationToken = default)
+    public Task<SecretWriteResult> PutSecretValueAsync(string secretId, string secretString, string clientRequestToken, CancellationToken cancellationToken = default) =>
+        PutAsync(secretId, secretString, clientRequestToken, versionStage: null, cancellationToken);
+
+    public Task<SecretWriteResult> PutSecretValueAsync(
+        string secretId, string secretString, string clientRequestToken, string versionStage, CancellationToken cancellationToken = default)
+    {
+        SecretsManagerLimits.ValidateVersionStage(versionStage);
+        return PutAsync(secretId, secretString, clientRequestToken, versionStage, cancellationToken);
+    }
+
+    public async Task UpdateSecretVersionStageAsync(
+        string secretId, string versionStage, string moveToVersionId, string removeFromVersionId, CancellationToken cancellationToken = default)
+    {
+        SecretsManagerLimits.ValidateSecretId(secretId);
+        SecretsManagerLimits.ValidateVersionStage(versionStage);
+        SecretsManagerLimits.ValidateClientRequestToken(moveToVersionId, nameof(moveToVersionId));
+        ArgumentException.ThrowIfNullOrEmpty(removeFromVersionId);
+        await SendAsync(
+            "UpdateSecretVersionStage",
+            secretId,
+            new SecretsManagerWire.UpdateSecretVersionStageRequest
+            {
+                SecretId = secretId,
+                VersionStage = versionStage,
+                MoveToVersionId = moveToVersionId,
+                RemoveFromVersionId = removeFromVersionId,
+            },
+            SecretsManagerJsonContext.Default.UpdateSecretVersionStageRequest,
+            SecretsManagerJsonContext.Default.UpdateSecretVersionStageResponse,
+            cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task<SecretWriteResult> PutAsync(
+        string secretId, string secretString, string clientRequestToken, string? versionStage, CancellationToken cancellationToken)
     {
         SecretsManagerLimits.ValidateSecretId(secretId);
         SecretsManagerLimits.ValidateSecretString(secretString);
@@ -126,7 +159,10 @@ internal sealed class SecretsManagerClient : ISecretsManagerClient
             secretId,
             new SecretsManagerWire.PutSecretValueRequest
             {
-                SecretId = secretId, ClientRequestToken = clientRequestToken, SecretString = secretString,
+                SecretId = secretId,
+                ClientRequestToken = clientRequestToken,
+                SecretString = secretString,
+                VersionStages = versionStage is null ? null : [versionStage],
             },
             SecretsManagerJsonContext.Default.PutSecretValueRequest,
             SecretsManagerJsonContext.Default.WriteSecretResponse,

@@ -9,6 +9,8 @@ namespace PayPulse.OAuthSecrets.Internal.SecretsManager;
 [JsonSerializable(typeof(SecretsManagerWire.SecretIdRequest))]
 [JsonSerializable(typeof(SecretsManagerWire.CreateSecretRequest))]
 [JsonSerializable(typeof(SecretsManagerWire.PutSecretValueRequest))]
+[JsonSerializable(typeof(SecretsManagerWire.UpdateSecretVersionStageRequest))]
+[JsonSerializable(typeof(SecretsManagerWire.UpdateSecretVersionStageResponse))]
 [JsonSerializable(typeof(SecretsManagerWire.DeleteSecretRequest))]
 [JsonSerializable(typeof(SecretsManagerWire.GetSecretValueResponse))]
 [JsonSerializable(typeof(SecretsManagerWire.WriteSecretResponse))]

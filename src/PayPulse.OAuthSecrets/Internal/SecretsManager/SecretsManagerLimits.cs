@@ -17,6 +17,9 @@ internal static class SecretsManagerLimits
     /// <summary>The shortest and longest ClientRequestToken.</summary>
     public const int MinClientRequestTokenLength = 32;
 
+    /// <summary>The longest staging label.</summary>
+    public const int MaxVersionStageLength = 256;
+
     /// <summary>The longest ClientRequestToken.</summary>
     public const int MaxClientRequestTokenLength = 64;
 
@@ -83,6 +86,16 @@ internal static class SecretsManagerLimits
             throw new ArgumentException(
                 $"A ClientRequestToken must be {MinClientRequestTokenLength} to {MaxClientRequestTokenLength} characters long.",
                 paramName);
+        }
+    }
+
+    /// <summary>Throws <see cref="ArgumentException"/> unless <paramref name="stage"/> is a staging label of 1 to 256 characters.</summary>
+    public static void ValidateVersionStage(string stage, string paramName = "versionStage")
+    {
+        ArgumentNullException.ThrowIfNull(stage, paramName);
+        if (stage.Length is 0 or > MaxVersionStageLength)
+        {
+            throw new ArgumentException($"A staging label must be 1 to {MaxVersionStageLength} characters long.", paramName);
         }
     }
 

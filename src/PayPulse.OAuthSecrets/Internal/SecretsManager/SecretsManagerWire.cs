@@ -42,6 +42,19 @@ internal static class SecretsManagerWire
         public required string ClientRequestToken { get; init; }
 
         public required string SecretString { get; init; }
+
+        public IReadOnlyList<string>? VersionStages { get; init; }
+    }
+
+    internal sealed class UpdateSecretVersionStageRequest
+    {
+        public required string SecretId { get; init; }
+
+        public required string VersionStage { get; init; }
+
+        public required string MoveToVersionId { get; init; }
+
+        public required string RemoveFromVersionId { get; init; }
     }
 
     internal sealed class DeleteSecretRequest
@@ -75,6 +88,14 @@ internal static class SecretsManagerWire
         public string? Name { get; init; }
 
         public string? VersionId { get; init; }
+    }
+
+    internal sealed class UpdateSecretVersionStageResponse
+    {
+        [JsonPropertyName("ARN")]
+        public string? Arn { get; init; }
+
+        public string? Name { get; init; }
     }
 
     internal sealed class DeleteSecretResponse

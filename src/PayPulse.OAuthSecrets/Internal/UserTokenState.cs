@@ -1,0 +1,147 @@
+namespace PayPulse.OAuthSecrets.Internal;
+
+/// <summary>
+/// Everything this process knows about one user's tokens, in one place: the last bundle known with its version, a
+/// generation that every write and delete moves on (so that a read that started before a write can never replace what
+/// the write produced), and the user's current or last refresh, keyed by the refresh token it presented (single
+/// flight). Deleting the user evicts the whole state; operations still holding it then change nothing.
+/// </summary>
+internal sealed class UserTokenState
+{
+    private readonly object _gate = new();
+    private long _generation;
+    private StoredBundle? _known;
+    private long _knownAt;
+    private RefreshFlight? _flight;
+    private bool _evicted;
+
+    /// <summary>Gets a value indicating whether the user was deleted in this process after this state was created.</summary>
+    public bool IsEvicted
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _evicted;
+            }
+        }
+    }
+
+    /// <summary>Gets the refresh currently or last run for the user (for tests).</summary>
+    internal RefreshFlight? Flight
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _flight;
+            }
+        }
+    }
+
+    /// <summary>Gets the last bundle known, if it was learned at most <paramref name="maxAge"/> ago.</summary>
+    public StoredBundle? Known(TimeProvider timeProvider, TimeSpan maxAge)
+    {
+        lock (_gate)
+        {
+            return _known is not null && !_evicted && timeProvider.GetElapsedTime(_knownAt) <= maxAge ? _known : null;
+        }
+    }
+
+    /// <summary>Marks the start of a read; pass the result to <see cref="CompleteRead"/>.</summary>
+    public long BeginRead()
+    {
+        lock (_gate)
+        {
+            return _generation;
+        }
+    }
+
+    /// <summary>
+    /// Remembers what a read found, unless a write or delete started since the read began (its result is newer).
+    /// </summary>
+    public void CompleteRead(long generation, StoredBundle? found, long timestamp)
+    {
+        lock (_gate)
+        {
+            if (!_evicted && _generation == generation)
+            {
+                _known = found;
+                _knownAt = timestamp;
+            }
+        }
+    }
+
+    /// <summary>Marks the start of a write: reads in flight can no longer install what they find.</summary>
+    public void BeginWrite()
+    {
+        lock (_gate)
+        {
+            _generation++;
+        }
+    }
+
+    /// <summary>
+    /// Remembers what a write stored (or, with <see langword="null"/>, forgets the bundle after a failed write).
+    /// </summary>
+    public void CompleteWrite(StoredBundle? stored, long timestamp)
+    {
+        lock (_gate)
+        {
+            _generation++;
+            if (!_evicted)
+            {
+                _known = stored;
+                _knownAt = timestamp;
+            }
+        }
+    }
+
+    /// <summary>Gets the flight for <paramref name="refreshToken"/> that is running, or that completed with a bundle still usable.</summary>
+    /// <param name="refreshToken">The refresh token the caller would present.</param>
+    /// <param name="usable">Whether a completed refresh's bundle is still usable.</param>
+    /// <param name="start">Starts a new flight when there is none to join.</param>
+    public RefreshFlight JoinOrStart(string refreshToken, Func<OAuthTokenBundle, bool> usable, Func<RefreshFlight> start)
+    {
+        lock (_gate)
+        {
+            if (_flight is { } flight && string.Equals(flight.RefreshToken, refreshToken, StringComparison.Ordinal))
+            {
+                var task = flight.Task;
+                if (!task.IsCompleted || (task.IsCompletedSuccessfully && usable(task.Result)))
+                {
+                    return flight;
+                }
+            }
+
+            var started = start();
+            if (!_evicted)
+            {
+                _flight = started;
+            }
+
+            return started;
+        }
+    }
+
+    /// <summary>Marks the state as evicted: its bundle and flight are forgotten and nothing is installed any more.</summary>
+    public void Evict()
+    {
+        lock (_gate)
+        {
+            _evicted = true;
+            _generation++;
+            _known = null;
+            _flight = null;
+        }
+    }
+
+    /// <summary>Whether the state can be dropped to bound memory: nothing running, nothing learned recently.</summary>
+    public bool IsIdle(TimeProvider timeProvider, TimeSpan maxAge)
+    {
+        lock (_gate)
+        {
+            return _flight is not { Task.IsCompleted: false } && timeProvider.GetElapsedTime(_knownAt) > maxAge;
+        }
+    }
+}
