@@ -11,7 +11,7 @@ Modes:
            naive datetime.utcnow().isoformat() timestamps, plus a key only Python knows
            ("python_only_key"). create_secret when the secret is new, else put_secret_value.
            OPTIONS_JSON may override access_token, refresh_token, google_user_id, google_email,
-           google_name.
+           google_name, and expires_in (seconds from now to expires_at; the stored expires_in stays 3599).
   read     Read the bundle as the Lambda's token check does: parse expires_at and created_at with
            datetime.fromisoformat, compare utcnow() with expires_at minus five minutes (naive
            datetimes: an offset would raise TypeError), and check the value types.
@@ -64,7 +64,7 @@ def write(client, name, options):
     bundle = {
         "access_token": options.get("access_token", "ya29.python-access-token"),
         "refresh_token": options.get("refresh_token", "1//python-refresh-token"),
-        "expires_at": (datetime.utcnow() + timedelta(seconds=EXPIRES_IN)).isoformat(),
+        "expires_at": (datetime.utcnow() + timedelta(seconds=options.get("expires_in", EXPIRES_IN))).isoformat(),
         "expires_in": EXPIRES_IN,
         "scope": SCOPE,
         "token_type": "Bearer",

@@ -18,6 +18,15 @@ internal sealed class SecretsManagerTrafficHandler : DelegatingHandler
     /// <summary>Gets the calls whose response has arrived so far, in order.</summary>
     public IReadOnlyList<SecretsManagerCall> Completed => [.. _completed];
 
+    /// <summary>Gets or sets what runs before each request is sent: a test can delay or hold it there.</summary>
+    public Func<SecretsManagerCall, CancellationToken, Task>? BeforeSend { get; set; }
+
+    /// <summary>
+    /// Gets or sets what runs once each response has arrived, before the library sees it: a test can hold a read that
+    /// the server has already answered (a read that started before a write and finishes after it).
+    /// </summary>
+    public Func<SecretsManagerCall, CancellationToken, Task>? BeforeReturn { get; set; }
+
     /// <summary>How many <paramref name="operation"/> calls (on <paramref name="secretId"/>, if given) were sent.</summary>
     public int CountSent(string operation, string? secretId = null) => Count(_sent, operation, secretId);
 
@@ -29,9 +38,19 @@ internal sealed class SecretsManagerTrafficHandler : DelegatingHandler
         var target = request.Headers.TryGetValues("X-Amz-Target", out var values) ? values.FirstOrDefault() : null;
         var operation = target is null ? "(none)" : target[(target.IndexOf('.', StringComparison.Ordinal) + 1)..];
         var call = new SecretsManagerCall(operation, await ReadSecretIdAsync(request, cancellationToken));
+        if (BeforeSend is { } beforeSend)
+        {
+            await beforeSend(call, cancellationToken);
+        }
+
         _sent.Enqueue(call);
         var response = await base.SendAsync(request, cancellationToken);
         _completed.Enqueue(call);
+        if (BeforeReturn is { } beforeReturn)
+        {
+            await beforeReturn(call, cancellationToken);
+        }
+
         return response;
     }
 
