@@ -12,6 +12,7 @@ public sealed class RefreshTelemetryTests : IDisposable
     private readonly ServiceProvider _services = new ServiceCollection().AddMetrics().BuildServiceProvider();
     private readonly GmailTestHost _host = new();
     private readonly MetricCollector<long> _refreshes;
+    private readonly MetricCollector<long> _writeBacks;
 
     public RefreshTelemetryTests()
     {
@@ -19,11 +20,13 @@ public sealed class RefreshTelemetryTests : IDisposable
         _host.Telemetry = new OAuthSecretsTelemetry(meters);
         _host.Build();
         _refreshes = new MetricCollector<long>(meters, OAuthSecretsDiagnostics.MeterName, OAuthSecretsTelemetry.RefreshesName);
+        _writeBacks = new MetricCollector<long>(meters, OAuthSecretsDiagnostics.MeterName, OAuthSecretsTelemetry.WriteBacksName);
     }
 
     public void Dispose()
     {
         _refreshes.Dispose();
+        _writeBacks.Dispose();
         _host.Dispose();
         _services.Dispose();
     }
@@ -141,5 +144,51 @@ public sealed class RefreshTelemetryTests : IDisposable
         refresh.GetTagItem(OAuthSecretsTelemetry.ErrorTypeTag).Should().Be("invalid_grant");
         recorder.Stopped.Should().ContainSingle(a => a.OperationName == "OAuthTokenStore.Delete")
             .Which.ParentSpanId.Should().Be(refresh.SpanId);
+    }
+
+    [Fact]
+    public async Task WriteBack_WrittenAtTheFirstTry_IsCountedAsWritten()
+    {
+        _host.Seed("u-1", TimeSpan.FromMinutes(1));
+        _host.TokenEndpoint.Then(HttpStatusCode.OK, GmailTestHost.TokenJson());
+
+        await _host.Factory.CreateAsync("u-1");
+
+        _writeBacks.GetMeasurementSnapshot().Should().ContainSingle()
+            .Which.Tags[OAuthSecretsTelemetry.WriteBackOutcomeTag].Should().Be("written");
+    }
+
+    [Fact]
+    public async Task WriteBack_AnotherGrantStoredMeanwhile_IsCountedAsSuperseded()
+    {
+        _host.Seed("u-1", TimeSpan.FromMinutes(1));
+        _host.TokenEndpoint.Then(async (_, _) =>
+        {
+            _host.Seed("u-1", TimeSpan.FromHours(1), accessToken: "ya29.reconnected", refreshToken: "1//reconnected");
+            await Task.Yield();
+            return ScriptedHttpHandler.Response(HttpStatusCode.OK, GmailTestHost.TokenJson());
+        });
+
+        var credential = await _host.Factory.CreateAsync("u-1");
+
+        credential.Token.AccessToken.Should().Be("ya29.reconnected");
+        _writeBacks.GetMeasurementSnapshot().Should().ContainSingle()
+            .Which.Tags[OAuthSecretsTelemetry.WriteBackOutcomeTag].Should().Be("superseded");
+    }
+
+    [Fact]
+    public async Task WriteBack_Failing_IsCountedAsFailedWithTheExceptionType()
+    {
+        _host.Seed("u-1", TimeSpan.FromMinutes(1));
+        _host.TokenEndpoint.Then(HttpStatusCode.OK, GmailTestHost.TokenJson());
+        _host.Calls.FailPutsWith = new SecretsManagerException("throttled", SecretsManagerErrorKind.Throttled, "ThrottlingException", HttpStatusCode.BadRequest, null);
+
+        (await _host.Factory.CreateAsync("u-1")).Token.AccessToken.Should().Be("ya29.refreshed");
+
+        var measurement = _writeBacks.GetMeasurementSnapshot().Should().ContainSingle().Subject;
+        measurement.Tags[OAuthSecretsTelemetry.WriteBackOutcomeTag].Should().Be("failed");
+        measurement.Tags[OAuthSecretsTelemetry.ErrorTypeTag].Should().Be(typeof(SecretsManagerException).FullName);
+        _refreshes.GetMeasurementSnapshot().Should().ContainSingle()
+            .Which.Tags[OAuthSecretsTelemetry.RefreshOutcomeTag].Should().Be("refreshed", "the credential got its token");
     }
 }

@@ -37,4 +37,63 @@ public sealed class UserRefreshCoordinatorTests : IDisposable
 
         _host.TokenEndpoint.Requests.Should().HaveCount(2);
     }
+
+    [Fact]
+    public async Task RefreshAsync_GrantReplacedByAnExpiringOneDuringTheRefresh_RefreshesTheStoredGrantInstead()
+    {
+        _host.Seed("u-1", TimeSpan.FromMinutes(1));
+        var old = (await _host.Store.GetStoredAsync("u-1", CancellationToken.None))!;
+        _host.TokenEndpoint.Then(async (_, _) =>
+        {
+            // Another process reconnects the user with a grant whose access token is about to expire.
+            _host.Seed("u-1", TimeSpan.FromMinutes(2), accessToken: "ya29.other-grant", refreshToken: "1//other-grant");
+            await Task.Yield();
+            return ScriptedHttpHandler.Response(HttpStatusCode.OK, GmailTestHost.TokenJson(accessToken: "ya29.old-grant-refreshed"));
+        });
+        _host.TokenEndpoint.Then(HttpStatusCode.OK, GmailTestHost.TokenJson(accessToken: "ya29.other-grant-refreshed"));
+
+        var bundle = await _host.Coordinator.RefreshAsync("u-1", old, CancellationToken.None);
+
+        bundle.AccessToken.Should().Be("ya29.other-grant-refreshed");
+        bundle.RefreshToken.Should().Be("1//other-grant");
+        GmailTestHost.Form(_host.TokenEndpoint.Requests[1]).Should().Contain("refresh_token", "1//other-grant");
+        var stored = (await _host.Store.GetAsync("u-1"))!;
+        stored.AccessToken.Should().Be("ya29.other-grant-refreshed", "only tokens of the stored grant are ever written over it");
+        stored.RefreshToken.Should().Be("1//other-grant");
+    }
+
+    [Fact]
+    public async Task RefreshAsync_UserDeletedInThisProcessDuringTheRefresh_IsNotServedAndNothingIsRecreated()
+    {
+        _host.Seed("u-1", TimeSpan.FromMinutes(1));
+        var old = (await _host.Store.GetStoredAsync("u-1", CancellationToken.None))!;
+        var release = new TaskCompletionSource();
+        _host.TokenEndpoint.ThenHeld(release.Task, HttpStatusCode.OK, GmailTestHost.TokenJson());
+
+        var refresh = _host.Coordinator.RefreshAsync("u-1", old, CancellationToken.None);
+        await _host.TokenEndpoint.WaitForRequestsAsync(1);
+        await _host.Store.DeleteAsync("u-1");
+        release.SetResult();
+
+        await FluentActions.Awaiting(() => refresh).Should().ThrowAsync<OAuthTokenNotFoundException>();
+        _host.Secrets.Names.Should().NotContain("gmail/user/u-1");
+    }
+
+    [Fact]
+    public async Task RefreshAsync_StaleCallerAfterARotationWhoseWriteBackFailed_IsHandedTheIssuedTokensNotAReuse()
+    {
+        _host.Seed("u-1", TimeSpan.FromMinutes(1));
+        var old = (await _host.Store.GetStoredAsync("u-1", CancellationToken.None))!;
+        _host.Calls.FailPutsWith = new SecretsManagerException("throttled", SecretsManagerErrorKind.Throttled, "ThrottlingException", HttpStatusCode.BadRequest, null);
+        _host.TokenEndpoint.Always(HttpStatusCode.OK, GmailTestHost.TokenJson(refreshToken: "1//rotated"));
+
+        var first = await _host.Coordinator.RefreshAsync("u-1", old, CancellationToken.None);
+        var stale = (await _host.Store.GetStoredAsync("u-1", CancellationToken.None))!;
+        var second = await _host.Coordinator.RefreshAsync("u-1", stale, CancellationToken.None);
+
+        stale.RefreshToken.Should().Be("1//stored-refresh", "the write-back failed, so the consumed token is still stored");
+        second.Should().Be(first);
+        second.RefreshToken.Should().Be("1//rotated");
+        _host.TokenEndpoint.Requests.Should().ContainSingle("a consumed refresh token is never presented again");
+    }
 }
