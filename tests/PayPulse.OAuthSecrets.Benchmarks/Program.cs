@@ -7,7 +7,13 @@ using PayPulse.OAuthSecrets.Internal.Serialization;
 //   --check    a measuring program: runs each path many times and fails (exit 1) when one misses its target
 //              for time per call or bytes allocated per call. Time targets leave room for a busy 2-core machine
 //              (BenchmarkDotNet measures 4-30 µs); allocation targets are tight, since they do not vary;
+//   --calls    a measuring program: the Secrets Manager calls of each operation, path by path (a Markdown table);
 //   otherwise  BenchmarkDotNet (pass its arguments, e.g. --filter * --job short).
+if (args.Length > 0 && args[0] == "--calls")
+{
+    return await CallCounts.RunAsync();
+}
+
 if (args.Length > 0 && args[0] == "--check")
 {
     using var workloads = new Workloads();
