@@ -249,9 +249,11 @@ public sealed partial class IssuesTests : IAsyncLifetime
         return (host, userId, credential);
     }
 
-    private GmailCredentialHost CreateHost(Action<OAuthSecretsOptions>? configure = null)
+    private GmailCredentialHost CreateHost(Action<OAuthSecretsOptions>? configure = null) => CreateHost(TokenEndpoint.TokenUri, configure);
+
+    private GmailCredentialHost CreateHost(Uri tokenEndpoint, Action<OAuthSecretsOptions>? configure = null)
     {
-        var host = GmailCredentialHost.Create(_fixture.ServiceUrl, _prefix, _clientIdSecretName, TokenEndpoint.TokenUri, configure);
+        var host = GmailCredentialHost.Create(_fixture.ServiceUrl, _prefix, _clientIdSecretName, tokenEndpoint, configure);
         _hosts.Add(host);
         return host;
     }

@@ -3,11 +3,18 @@ namespace PayPulse.OAuthSecrets.Internal;
 /// <summary>
 /// Everything this process knows about one user's tokens, in one place: the last bundle known with its version, a
 /// generation that every write and delete moves on (so that a read that started before a write can never replace what
-/// the write produced), and the user's current or last refresh, keyed by the refresh token it presented (single
-/// flight). Deleting the user evicts the whole state; operations still holding it then change nothing.
+/// the write produced), the user's current or last refresh, keyed by the refresh token it presented (single
+/// flight), and the refresh tokens this process saw rotated away, with what replaced them, so that a consumed refresh
+/// token is never presented again. Deleting the user evicts the whole state; operations still holding it then change
+/// nothing.
 /// </summary>
 internal sealed class UserTokenState
 {
+    // Refresh tokens rotated away by this process's refreshes, newest last. A caller's basis can only be as old as the
+    // read it came from, so the last 64 rotations cover far more than any read takes, even under a refresh storm.
+    private const int MaxRotations = 64;
+
+    private readonly List<(string From, OAuthTokenBundle Successor)> _rotations = [];
     private readonly object _gate = new();
     private long _generation;
     private StoredBundle? _known;
@@ -124,6 +131,47 @@ internal sealed class UserTokenState
         }
     }
 
+    /// <summary>Remembers that a refresh of <paramref name="from"/> was answered with a new refresh token (in <paramref name="successor"/>).</summary>
+    public void RecordRotation(string from, OAuthTokenBundle successor)
+    {
+        lock (_gate)
+        {
+            if (_evicted)
+            {
+                return;
+            }
+
+            if (_rotations.Count == MaxRotations)
+            {
+                _rotations.RemoveAt(0);
+            }
+
+            _rotations.Add((from, successor));
+        }
+    }
+
+    /// <summary>
+    /// Gets what replaced <paramref name="refreshToken"/> when this process rotated it away (it is consumed: presenting
+    /// it again would trip a server's reuse detection).
+    /// </summary>
+    public bool TryGetSuccessor(string refreshToken, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out OAuthTokenBundle? successor)
+    {
+        lock (_gate)
+        {
+            for (var i = _rotations.Count - 1; i >= 0; i--)
+            {
+                if (string.Equals(_rotations[i].From, refreshToken, StringComparison.Ordinal))
+                {
+                    successor = _rotations[i].Successor;
+                    return true;
+                }
+            }
+        }
+
+        successor = null;
+        return false;
+    }
+
     /// <summary>Marks the state as evicted: its bundle and flight are forgotten and nothing is installed any more.</summary>
     public void Evict()
     {
@@ -133,6 +181,7 @@ internal sealed class UserTokenState
             _generation++;
             _known = null;
             _flight = null;
+            _rotations.Clear();
         }
     }
 

@@ -96,4 +96,24 @@ public sealed class UserRefreshCoordinatorTests : IDisposable
         second.RefreshToken.Should().Be("1//rotated");
         _host.TokenEndpoint.Requests.Should().ContainSingle("a consumed refresh token is never presented again");
     }
+
+    [Fact]
+    public async Task RefreshAsync_CallerWhoseReadPredatesTwoRotations_NeverPresentsTheConsumedRefreshToken()
+    {
+        _host.Seed("u-1", TimeSpan.FromMinutes(1));
+        var stale = (await _host.Store.GetStoredAsync("u-1", CancellationToken.None))!;
+        _host.TokenEndpoint.Then(HttpStatusCode.OK, GmailTestHost.TokenJson(accessToken: "ya29.second", refreshToken: "1//second", expiresIn: 120));
+        _host.TokenEndpoint.Then(HttpStatusCode.OK, GmailTestHost.TokenJson(accessToken: "ya29.third", refreshToken: "1//third", expiresIn: 3599));
+
+        await _host.Coordinator.RefreshAsync("u-1", stale, CancellationToken.None);
+        var second = (await _host.Store.GetStoredAsync("u-1", CancellationToken.None))!;
+        await _host.Coordinator.RefreshAsync("u-1", second, CancellationToken.None);
+
+        // The single flight now belongs to 1//second; the stale caller still holds 1//stored-refresh.
+        var bundle = await _host.Coordinator.RefreshAsync("u-1", stale, CancellationToken.None);
+
+        bundle.AccessToken.Should().Be("ya29.third");
+        _host.TokenEndpoint.Requests.Select(r => GmailTestHost.Form(r)["refresh_token"])
+            .Should().Equal("1//stored-refresh", "1//second");
+    }
 }

@@ -21,8 +21,10 @@ internal sealed class UserRefreshCoordinator(
     ILogger logger,
     OAuthSecretsTelemetry? telemetry = null)
 {
-    // A refresh whose grant was replaced by an expiring one refreshes that one too, once.
+    // A refresh whose grant was replaced by an expiring one refreshes that one too, once; a stale caller follows
+    // refresh tokens this process rotated away a few steps at most.
     private const int MaxFollowedGrants = 1;
+    private const int MaxFollowedRotations = 4;
 
     private readonly OAuthSecretsTelemetry _telemetry = telemetry ?? OAuthSecretsTelemetry.ActivitiesOnly;
 
@@ -82,11 +84,41 @@ internal sealed class UserRefreshCoordinator(
         }
 
         var state = store.States.For(userId);
+        if (state.TryGetSuccessor(refreshToken, out var successor))
+        {
+            // This process rotated that refresh token away: it is consumed and is never presented again.
+            return IsUsable(successor) ? Task.FromResult(successor) : FollowRotationAsync(userId, basis, successor, depth);
+        }
+
         return state.JoinOrStart(
                 refreshToken,
                 IsUsable,
                 () => new RefreshFlight(refreshToken, RunAsync(userId, state, basis, depth)))
             .Task;
+    }
+
+    /// <summary>
+    /// A caller's basis holds a refresh token this process rotated away (it read the secret before the write-back
+    /// landed): continue from what is stored now or, if the write-back of the successor never landed, from the successor.
+    /// </summary>
+    private async Task<OAuthTokenBundle> FollowRotationAsync(string userId, StoredBundle stale, OAuthTokenBundle successor, int depth)
+    {
+        if (depth >= MaxFollowedRotations)
+        {
+            return successor;
+        }
+
+        var fresh = await store.ReadAsync(userId, allowKnown: false, CancellationToken.None).ConfigureAwait(false)
+                    ?? throw new OAuthTokenNotFoundException(userId, SecretNames.ForUser(options.SecretNamePrefix, userId), null);
+        if (IsUsable(fresh.Bundle) && !string.Equals(fresh.RefreshToken, stale.RefreshToken, StringComparison.Ordinal))
+        {
+            return fresh.Bundle;
+        }
+
+        var basis = string.Equals(fresh.RefreshToken, stale.RefreshToken, StringComparison.Ordinal)
+            ? new StoredBundle(fresh.Document.With(fresh.Bundle with { AccessToken = successor.AccessToken, RefreshToken = successor.RefreshToken, ExpiresAt = successor.ExpiresAt }), fresh.VersionId)
+            : fresh;
+        return await Join(userId, basis, depth + 1).ConfigureAwait(false);
     }
 
     private async Task<OAuthTokenBundle> RunAsync(string userId, UserTokenState state, StoredBundle basis, int depth)
@@ -133,6 +165,11 @@ internal sealed class UserRefreshCoordinator(
         var issuedAt = timeProvider.GetUtcNow();
         var grant = ToGrant(response, basis.RefreshToken!);
         var unwritten = basis.Bundle.WithRefreshedTokens(grant, issuedAt);
+        if (grant.RefreshToken is not null)
+        {
+            // From Google's answer on, the presented refresh token is consumed.
+            state.RecordRotation(basis.RefreshToken!, unwritten);
+        }
 
         // Google's tokens exist now: the write-back runs to its end under its own bound, whoever still waits for it.
         var writeBack = WriteBackAsync(userId, basis, grant, issuedAt);
