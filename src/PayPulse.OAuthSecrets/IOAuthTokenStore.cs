@@ -32,7 +32,28 @@ public interface IOAuthTokenStore
     /// <param name="cancellationToken">Cancels the operation.</param>
     /// <returns>The bundle as it is now stored.</returns>
     /// <exception cref="OAuthTokenNotFoundException">The user has no stored tokens; nothing is created.</exception>
+    /// <remarks>
+    /// The write is conditional on the version it is based on (the bundle this process read or wrote within
+    /// <see cref="OAuthSecretsOptions.BundleCacheDuration"/>, else a fresh read), so a concurrent writer is never
+    /// overwritten blindly: the same grant is merged, another one is kept and returned. This overload cannot tell which
+    /// grant the tokens were refreshed from; when a reconnect may race with the refresh, use
+    /// <see cref="UpdateRefreshedAsync"/>, which takes the presented refresh token.
+    /// </remarks>
     Task<OAuthTokenBundle> UpdateAsync(string userId, OAuthTokenGrant grant, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Writes refreshed tokens only while the user's secret still holds the grant they were refreshed from: the refresh
+    /// token presented to Google. If the secret holds another grant now (the user reconnected), nothing is written and
+    /// the stored bundle is returned. The stored scope, Google account and unknown keys are kept.
+    /// </summary>
+    /// <param name="userId">The PayPulse user id.</param>
+    /// <param name="presentedRefreshToken">The refresh token the tokens were refreshed with.</param>
+    /// <param name="grant">The tokens of the refresh (with Google's new refresh token, if it rotated it).</param>
+    /// <param name="cancellationToken">Cancels the operation.</param>
+    /// <returns>The bundle as it is now stored.</returns>
+    /// <exception cref="OAuthTokenNotFoundException">The user has no stored tokens; nothing is created.</exception>
+    /// <exception cref="OAuthTokenConflictException">The secret kept changing under the conditional writes.</exception>
+    Task<OAuthTokenBundle> UpdateRefreshedAsync(string userId, string presentedRefreshToken, OAuthTokenGrant grant, CancellationToken cancellationToken = default);
 
     /// <summary>Reads a user's stored tokens.</summary>
     /// <param name="userId">The PayPulse user id.</param>

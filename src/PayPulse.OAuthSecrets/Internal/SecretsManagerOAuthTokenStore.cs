@@ -82,8 +82,20 @@ internal sealed class SecretsManagerOAuthTokenStore : IOAuthTokenStore
             OAuthSecretsTelemetry.StoreCall.Update,
             userId,
             (Store: this, Grant: grant),
-            static (state, userId, ct) => state.Store.UpdateCoreAsync(userId, state.Grant, ct),
+            static (state, userId, ct) => state.Store.UpdateCoreAsync(userId, presented: null, state.Grant, ct),
             cancellationToken);
+
+    public Task<OAuthTokenBundle> UpdateRefreshedAsync(
+        string userId, string presentedRefreshToken, OAuthTokenGrant grant, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(presentedRefreshToken);
+        return TracedAsync(
+            OAuthSecretsTelemetry.StoreCall.Update,
+            userId,
+            (Store: this, Presented: presentedRefreshToken, Grant: grant),
+            static (state, userId, ct) => state.Store.UpdateCoreAsync(userId, state.Presented, state.Grant, ct),
+            cancellationToken);
+    }
 
     public Task DeleteAsync(string userId, CancellationToken cancellationToken = default) =>
         TracedAsync(
@@ -218,18 +230,27 @@ internal sealed class SecretsManagerOAuthTokenStore : IOAuthTokenStore
 
     private async Task<StoredBundle?> DeleteIfHoldsCoreAsync(string userId, string refusedRefreshToken, CancellationToken cancellationToken)
     {
-        var stored = await ReadAsync(userId, allowKnown: false, cancellationToken).ConfigureAwait(false);
-        if (stored is not null && !string.Equals(stored.RefreshToken, refusedRefreshToken, StringComparison.Ordinal))
+        var gate = _states.For(userId).Lifecycle;
+        await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
         {
-            return stored;
-        }
+            var stored = await ReadAsync(userId, allowKnown: false, cancellationToken).ConfigureAwait(false);
+            if (stored is not null && !string.Equals(stored.RefreshToken, refusedRefreshToken, StringComparison.Ordinal))
+            {
+                return stored;
+            }
 
-        if (stored is not null)
+            if (stored is not null)
+            {
+                await DeleteCoreAsync(userId, cancellationToken).ConfigureAwait(false);
+            }
+
+            return null;
+        }
+        finally
         {
-            await DeleteCoreAsync(userId, cancellationToken).ConfigureAwait(false);
+            gate.Release();
         }
-
-        return null;
     }
 
     private async Task<StoredBundle?> GetCoreAsync(string userId, CancellationToken cancellationToken)
@@ -250,6 +271,20 @@ internal sealed class SecretsManagerOAuthTokenStore : IOAuthTokenStore
         ValidateGrant(grant);
         ValidateGoogleUser(googleUser);
         var state = _states.For(userId);
+        await state.Lifecycle.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            return await StoreUnderGateAsync(userId, name, state, grant, googleUser, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            state.Lifecycle.Release();
+        }
+    }
+
+    private async Task<OAuthTokenStoreResult> StoreUnderGateAsync(
+        string userId, string name, UserTokenState state, OAuthTokenGrant grant, GoogleUserInfo? googleUser, CancellationToken cancellationToken)
+    {
         var created = false;
 
         // One ClientRequestToken for the plain write, kept when a lost create race makes it write again.
@@ -358,13 +393,32 @@ internal sealed class SecretsManagerOAuthTokenStore : IOAuthTokenStore
         }
     }
 
-    private async Task<OAuthTokenBundle> UpdateCoreAsync(string userId, OAuthTokenGrant grant, CancellationToken cancellationToken)
+    private async Task<OAuthTokenBundle> UpdateCoreAsync(string userId, string? presented, OAuthTokenGrant grant, CancellationToken cancellationToken)
     {
         var name = SecretNames.ForUser(_options.SecretNamePrefix, userId);
         ValidateGrant(grant);
 
-        var basis = await ReadAsync(userId, allowKnown: true, cancellationToken).ConfigureAwait(false)
-                    ?? throw new OAuthTokenNotFoundException(userId, name, null);
+        // Based on what this process knows, unless it holds another grant than the one refreshed: then on a fresh read.
+        var basis = _states.Known(userId) is { } known && (presented is null || string.Equals(known.RefreshToken, presented, StringComparison.Ordinal))
+            ? known
+            : await ReadAsync(userId, allowKnown: false, cancellationToken).ConfigureAwait(false);
+        if (basis is null)
+        {
+            throw new OAuthTokenNotFoundException(userId, name, null);
+        }
+
+        if (presented is not null && !HoldsGrant(basis, presented, grant.RefreshToken))
+        {
+            Log.WriteBackSuperseded(_logger, userId, name);
+            return basis.Bundle;
+        }
+
+        if (presented is not null && !string.Equals(basis.RefreshToken, presented, StringComparison.Ordinal))
+        {
+            // Already stored with the rotated refresh token: merge onto it.
+            basis = new StoredBundle(basis.Document.With(basis.Bundle with { RefreshToken = presented }), basis.VersionId);
+        }
+
         var result = await WriteBackCoreAsync(userId, basis, grant, _timeProvider.GetUtcNow(), cancellationToken).ConfigureAwait(false);
         return result.Stored.Bundle;
     }

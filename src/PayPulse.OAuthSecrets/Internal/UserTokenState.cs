@@ -8,6 +8,9 @@ namespace PayPulse.OAuthSecrets.Internal;
 /// token is never presented again. Deleting the user evicts the whole state; operations still holding it then change
 /// nothing.
 /// </summary>
+[System.Diagnostics.CodeAnalysis.SuppressMessage(
+    "Reliability", "CA1001:Types that own disposable fields should be disposable",
+    Justification = "The SemaphoreSlim is only awaited (WaitAsync): its wait handle is never created, so it holds nothing to dispose.")]
 internal sealed class UserTokenState
 {
     // Refresh tokens rotated away by this process's refreshes, newest last. A caller's basis can only be as old as the
@@ -16,11 +19,19 @@ internal sealed class UserTokenState
 
     private readonly List<(string From, OAuthTokenBundle Successor)> _rotations = [];
     private readonly object _gate = new();
+    private readonly SemaphoreSlim _lifecycle = new(1, 1);
     private long _generation;
     private StoredBundle? _known;
     private long _knownAt;
     private RefreshFlight? _flight;
     private bool _evicted;
+
+    /// <summary>
+    /// Gets the gate that orders this process's stores (reconnects) and deletes after <c>invalid_grant</c> of the
+    /// user, so that the check "the secret still holds the refused refresh token" and the delete are never split by a
+    /// reconnect made in this process. Reads and refresh write-backs never take it.
+    /// </summary>
+    public SemaphoreSlim Lifecycle => _lifecycle;
 
     /// <summary>Gets a value indicating whether the user was deleted in this process after this state was created.</summary>
     public bool IsEvicted

@@ -38,17 +38,20 @@ internal sealed class GmailCredentialHost : IAsyncDisposable
     /// <summary>
     /// Builds a container whose user secrets live under <paramref name="secretNamePrefix"/>, whose Google client id is
     /// read from the secret <paramref name="clientIdSecretName"/>, and which refreshes at <paramref name="tokenEndpoint"/>
-    /// without waiting between retries.
+    /// without waiting between retries. <paramref name="configureServices"/> runs first, so what it registers (a
+    /// <see cref="TimeProvider"/>, say) wins over the library's defaults.
     /// </summary>
     public static GmailCredentialHost Create(
         Uri serviceUrl,
         string secretNamePrefix,
         string clientIdSecretName,
         Uri tokenEndpoint,
-        Action<OAuthSecretsOptions>? configure = null)
+        Action<OAuthSecretsOptions>? configure = null,
+        Action<IServiceCollection>? configureServices = null)
     {
         var traffic = new SecretsManagerTrafficHandler();
         var services = new ServiceCollection();
+        configureServices?.Invoke(services);
         services.AddPayPulseOAuthSecrets(options =>
         {
             options.Region = MotoServer.Region;

@@ -211,6 +211,63 @@ public sealed class ConditionalWriteTests : TokenStoreTestBase
         Calls["Get"].Should().Be(2, "the store's own read and the read after the delete");
     }
 
+    [Fact]
+    public async Task UpdateRefreshedAsync_AfterAReconnectInThisProcess_NeverWritesTheOldGrantOverIt()
+    {
+        var store = CreateStore();
+        await store.StoreAsync("u-1", Grant(), Alice);
+        await store.StoreAsync("u-1", Grant(access: "ya29.bob", refresh: "1//bob"), Bob);
+        Calls.Reset();
+
+        // Tokens refreshed from Alice's grant arrive after Bob's reconnect.
+        var result = await store.UpdateRefreshedAsync("u-1", RefreshToken, Grant(access: "ya29.alice-refreshed", refresh: null));
+
+        result.AccessToken.Should().Be("ya29.bob");
+        StoredJson("u-1").GetProperty("access_token").GetString().Should().Be("ya29.bob");
+        Calls["Put"].Should().Be(0);
+    }
+
+    [Fact]
+    public async Task UpdateRefreshedAsync_StillTheSameGrant_WritesConditionally()
+    {
+        var store = CreateStore();
+        await store.StoreAsync("u-1", Grant(), Alice);
+        Calls.Reset();
+
+        var result = await store.UpdateRefreshedAsync("u-1", RefreshToken, Grant(access: "ya29.refreshed", refresh: "1//rotated"));
+
+        result.RefreshToken.Should().Be("1//rotated");
+        StoredJson("u-1").GetProperty("access_token").GetString().Should().Be("ya29.refreshed");
+        Calls["UpdateStage"].Should().Be(1);
+        Calls["Get"].Should().Be(0, "the bundle this process just wrote is the base");
+    }
+
+    [Fact]
+    public async Task UpdateRefreshedAsync_KnownBundleOfAnotherGrant_ReadsAgainBeforeDeciding()
+    {
+        var store = CreateStore();
+        await store.StoreAsync("u-1", Grant(access: "ya29.bob", refresh: "1//bob"), Bob);
+        // Another process reconnected Alice's grant after this one stored Bob's.
+        RewriteStored(doc =>
+        {
+            doc["access_token"] = AccessToken;
+            doc["refresh_token"] = RefreshToken;
+        });
+        Calls.Reset();
+
+        var result = await store.UpdateRefreshedAsync("u-1", RefreshToken, Grant(access: "ya29.alice-refreshed", refresh: null));
+
+        result.AccessToken.Should().Be("ya29.alice-refreshed");
+        Calls["Get"].Should().Be(1);
+    }
+
+    [Fact]
+    public async Task UpdateRefreshedAsync_EmptyPresentedToken_ThrowsBeforeAnyCall()
+    {
+        await FluentActions.Awaiting(() => CreateStore().UpdateRefreshedAsync("u-1", "", Grant())).Should().ThrowAsync<ArgumentException>();
+        Calls.Total.Should().Be(0);
+    }
+
     private static Action<string> OnceThen(Action action)
     {
         var done = 0;
