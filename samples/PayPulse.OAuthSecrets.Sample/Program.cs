@@ -58,8 +58,10 @@ Step(3, "Gmail credential (refresh before use)",
     $"{afterRefresh?.Scope == read?.Scope && afterRefresh?.GoogleUser == read?.GoogleUser}",
     afterRefresh?.AccessToken == credential.Token.AccessToken && afterRefresh?.GoogleUser == alice);
 
-// 4. Other code refreshed the tokens itself and records them.
-var updated = await store.UpdateAsync(userId, new OAuthTokenGrant("ya29.refreshed-elsewhere", RefreshToken: null, TimeSpan.FromHours(1)));
+// 4. Other code refreshed the tokens itself (with the stored refresh token) and records them: written only while the
+//    secret still holds that grant, so a reconnect in between is never overwritten.
+var updated = await store.UpdateRefreshedAsync(
+    userId, afterRefresh!.RefreshToken!, new OAuthTokenGrant("ya29.refreshed-elsewhere", RefreshToken: null, TimeSpan.FromHours(1)));
 Step(4, "Update (tokens refreshed by other code)",
     $"refresh token kept: {updated.RefreshToken == afterRefresh?.RefreshToken}, scope kept: {updated.Scope == afterRefresh?.Scope}",
     updated.RefreshToken == afterRefresh?.RefreshToken);
