@@ -32,7 +32,7 @@ public sealed class SigningIntegrationTests : IDisposable
 
         await RunEveryOperationAsync(client);
 
-        _requests.Count.Should().Be(7, "every operation succeeds on its first attempt");
+        _requests.Count.Should().Be(10, "every operation succeeds on its first attempt");
     }
 
     [Fact]
@@ -42,7 +42,7 @@ public sealed class SigningIntegrationTests : IDisposable
 
         await RunEveryOperationAsync(client);
 
-        _requests.Count.Should().Be(7, "every operation succeeds on its first attempt");
+        _requests.Count.Should().Be(10, "every operation succeeds on its first attempt");
     }
 
     [Fact]
@@ -175,6 +175,11 @@ public sealed class SigningIntegrationTests : IDisposable
         var put = await client.PutSecretValueAsync(name, "v2 ✓", SecretsManagerLimits.NewClientRequestToken());
         put.VersionId.Should().NotBe(created.VersionId);
         (await client.GetSecretValueAsync(name)).SecretString.Should().Be("v2 ✓");
+
+        // The conditional write: a value under a private label, made current by moving AWSCURRENT from the version read.
+        var pending = await client.PutSecretValueAsync(name, "v3", SecretsManagerLimits.NewClientRequestToken(), "PAYPULSE_PENDING");
+        await client.UpdateSecretVersionStageAsync(name, "AWSCURRENT", pending.VersionId!, put.VersionId!);
+        (await client.GetSecretValueAsync(name)).SecretString.Should().Be("v3");
         (await client.DescribeSecretAsync(name)).Arn.Should().Be(created.Arn);
         await client.DeleteSecretAsync(name);
 

@@ -30,7 +30,7 @@ public sealed class LoopbackTokenEndpoint : IAsyncDisposable
     public int RequestCount => _server.RequestCount;
 
     /// <summary>Starts an endpoint that answers <see cref="GoogleTokenResponses.Unscripted"/> until scripted.</summary>
-    public static LoopbackTokenEndpoint Start() => new(LoopbackHttpServer.Start(GoogleTokenResponses.Unscripted(), Reject));
+    public static LoopbackTokenEndpoint Start() => new(LoopbackHttpServer.Start(GoogleTokenResponses.Unscripted(), RejectNonTokenRequest));
 
     /// <summary>Queues <paramref name="responder"/> for the next token request.</summary>
     public LoopbackTokenEndpoint Then(LoopbackResponder responder)
@@ -52,7 +52,8 @@ public sealed class LoopbackTokenEndpoint : IAsyncDisposable
     /// <inheritdoc />
     public ValueTask DisposeAsync() => _server.DisposeAsync();
 
-    private static LoopbackResponse? Reject(RecordedHttpRequest request)
+    /// <summary>404 for another path, 405 for another method than POST; <see langword="null"/> for a token request.</summary>
+    public static LoopbackResponse? RejectNonTokenRequest(RecordedHttpRequest request)
     {
         if (!string.Equals(request.Path, TokenPath, StringComparison.Ordinal))
         {

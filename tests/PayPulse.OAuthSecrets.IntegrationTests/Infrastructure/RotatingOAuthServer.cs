@@ -51,7 +51,7 @@ namespace PayPulse.OAuthSecrets.IntegrationTests.Infrastructure;
 public sealed class RotatingOAuthServer : IAsyncDisposable
 {
     /// <summary>The path the server serves.</summary>
-    public const string TokenPath = "/token";
+    public const string TokenPath = LoopbackTokenEndpoint.TokenPath;
 
     private const string RandomAlphabet = "abcdefghijklmnopqrstuvwxyz0123456789";
     private const int RandomLength = 16;
@@ -74,7 +74,7 @@ public sealed class RotatingOAuthServer : IAsyncDisposable
     {
         _options = options;
         _random = options.Seed is { } seed ? new Random(seed) : new Random();
-        _server = LoopbackHttpServer.Start(AnswerAsync, Reject);
+        _server = LoopbackHttpServer.Start(AnswerAsync, LoopbackTokenEndpoint.RejectNonTokenRequest);
         TokenUri = new Uri(_server.BaseUri, TokenPath.TrimStart('/'));
     }
 
@@ -248,21 +248,6 @@ public sealed class RotatingOAuthServer : IAsyncDisposable
 
     /// <summary>Stops the server: held hooks are cancelled (their requests get 503), then connections are refused.</summary>
     public ValueTask DisposeAsync() => _server.DisposeAsync();
-
-    private static LoopbackResponse? Reject(RecordedHttpRequest request)
-    {
-        if (!string.Equals(request.Path, TokenPath, StringComparison.Ordinal))
-        {
-            return LoopbackResponse.Json(HttpStatusCode.NotFound, """{"error":"not_found"}""");
-        }
-
-        if (!string.Equals(request.Method, "POST", StringComparison.Ordinal))
-        {
-            return LoopbackResponse.Json(HttpStatusCode.MethodNotAllowed, """{"error":"invalid_request","error_description":"POST only"}""");
-        }
-
-        return null;
-    }
 
     private async Task<LoopbackResponse> AnswerAsync(RecordedHttpRequest request, CancellationToken cancellationToken)
     {

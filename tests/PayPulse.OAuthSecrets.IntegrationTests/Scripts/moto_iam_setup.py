@@ -46,6 +46,7 @@ SECRETS_MANAGER_ACTIONS = [
     "secretsmanager:DeleteSecret",
     "secretsmanager:DescribeSecret",
     "secretsmanager:UpdateSecret",
+    "secretsmanager:UpdateSecretVersionStage",
 ]
 
 # Bootstrap calls are never verified by moto, but botocore still insists on signing them.

@@ -54,26 +54,7 @@ internal static class PythonTokenBundleScript
             startInfo.ArgumentList.Add(JsonSerializer.Serialize(overrides));
         }
 
-        // Dummy credentials (the plain moto server does not check them), loopback only, and nothing from the
-        // developer's AWS configuration.
-        foreach (var variable in new[]
-                 {
-                     "AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_CONFIG_FILE", "AWS_SHARED_CREDENTIALS_FILE", "AWS_SESSION_TOKEN",
-                     "AWS_SECURITY_TOKEN", "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_SECRETS_MANAGER", "AWS_ROLE_ARN", "AWS_WEB_IDENTITY_TOKEN_FILE",
-                 })
-        {
-            startInfo.Environment.Remove(variable);
-        }
-
-        startInfo.Environment["AWS_ACCESS_KEY_ID"] = "test";
-        startInfo.Environment["AWS_SECRET_ACCESS_KEY"] = "test";
-        startInfo.Environment["AWS_DEFAULT_REGION"] = MotoServer.Region;
-        startInfo.Environment["AWS_REGION"] = MotoServer.Region;
-        startInfo.Environment["AWS_EC2_METADATA_DISABLED"] = "true";
-        startInfo.Environment["NO_PROXY"] = "127.0.0.1,localhost";
-        startInfo.Environment["no_proxy"] = "127.0.0.1,localhost";
-        startInfo.Environment["PYTHONIOENCODING"] = "utf-8";
-        startInfo.Environment["PYTHONDONTWRITEBYTECODE"] = "1";
+        PythonEnvironment.ConfigureForMoto(startInfo);
 
         using var process = Process.Start(startInfo)
             ?? throw new InvalidOperationException("python3 could not be started.");
