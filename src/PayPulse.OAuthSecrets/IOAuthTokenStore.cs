@@ -21,6 +21,10 @@ public interface IOAuthTokenStore
     /// <param name="googleUser">The Google account the tokens belong to, if known.</param>
     /// <param name="cancellationToken">Cancels the operation.</param>
     /// <returns>What was stored, whether the secret was created and whether the Google account changed.</returns>
+    /// <exception cref="OAuthTokenConflictException">
+    /// The grant has no refresh token, so the stored one is kept with a conditional write, and the secret kept changing
+    /// under it.
+    /// </exception>
     Task<OAuthTokenStoreResult> StoreAsync(string userId, OAuthTokenGrant grant, GoogleUserInfo? googleUser = null, CancellationToken cancellationToken = default);
 
     /// <summary>
@@ -32,6 +36,7 @@ public interface IOAuthTokenStore
     /// <param name="cancellationToken">Cancels the operation.</param>
     /// <returns>The bundle as it is now stored.</returns>
     /// <exception cref="OAuthTokenNotFoundException">The user has no stored tokens; nothing is created.</exception>
+    /// <exception cref="OAuthTokenConflictException">The secret kept changing under the conditional writes.</exception>
     /// <remarks>
     /// The write is conditional on the version it is based on (the bundle this process read or wrote within
     /// <see cref="OAuthSecretsOptions.BundleCacheDuration"/>, else a fresh read), so a concurrent writer is never

@@ -252,8 +252,9 @@ public sealed class InProcessSecretStore : ISecretsManagerClient
     /// <summary>A secret and its versions, with Secrets Manager's staging-label rules: each label on at most one version.</summary>
     private sealed class Entry(string name, string arn, DateTimeOffset created)
     {
-        // Secrets Manager keeps a few versions that lost their labels for a while; so does this store.
-        private const int UnlabeledVersionsKept = 4;
+        // Secrets Manager keeps up to about 100 versions that lost their labels (none younger than a day); so does this
+        // store, so that a pending version is never gone before its stage move.
+        private const int UnlabeledVersionsKept = 100;
 
         public string Name { get; } = name;
 

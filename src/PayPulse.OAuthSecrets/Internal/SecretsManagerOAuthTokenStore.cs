@@ -138,16 +138,11 @@ internal sealed class SecretsManagerOAuthTokenStore : IOAuthTokenStore
     internal UserTokenStates States => _states;
 
     /// <summary>
-    /// Reads the user's bundle with its version: the one this process knows, when <paramref name="allowKnown"/> and it
-    /// was learned within <see cref="OAuthSecretsOptions.BundleCacheDuration"/>, else from Secrets Manager.
+    /// Reads the user's bundle with its version from Secrets Manager, and remembers it unless a write or delete of this
+    /// process started meanwhile.
     /// </summary>
-    internal async Task<StoredBundle?> ReadAsync(string userId, bool allowKnown, CancellationToken cancellationToken)
+    internal async Task<StoredBundle?> ReadAsync(string userId, CancellationToken cancellationToken)
     {
-        if (allowKnown && _states.Known(userId) is { } known)
-        {
-            return known;
-        }
-
         var state = _states.For(userId);
         var name = SecretNames.ForUser(_options.SecretNamePrefix, userId);
         var generation = state.BeginRead();
@@ -171,7 +166,7 @@ internal sealed class SecretsManagerOAuthTokenStore : IOAuthTokenStore
             OAuthSecretsTelemetry.StoreCall.Update,
             userId,
             (Store: this, Basis: basis, Grant: grant, IssuedAt: issuedAt),
-            static (state, userId, ct) => state.Store.WriteBackCoreAsync(userId, state.Basis, state.Grant, state.IssuedAt, ct),
+            static (state, userId, ct) => state.Store.WriteBackCoreAsync(userId, state.Basis, state.Basis.RefreshToken, state.Grant, state.IssuedAt, ct),
             cancellationToken);
 
     /// <summary>
@@ -186,18 +181,20 @@ internal sealed class SecretsManagerOAuthTokenStore : IOAuthTokenStore
             static (state, userId, ct) => state.Store.DeleteIfHoldsCoreAsync(userId, state.Refused, ct),
             cancellationToken);
 
+    // refreshed: the refresh token the tokens were refreshed with, i.e. the grant they belong to.
     private async Task<WriteBackResult> WriteBackCoreAsync(
-        string userId, StoredBundle basis, OAuthTokenGrant grant, DateTimeOffset issuedAt, CancellationToken cancellationToken)
+        string userId, StoredBundle basis, string? refreshed, OAuthTokenGrant grant, DateTimeOffset issuedAt, CancellationToken cancellationToken)
     {
         var name = SecretNames.ForUser(_options.SecretNamePrefix, userId);
         var state = _states.For(userId);
-        var refreshed = basis.RefreshToken;
         var outcome = WriteBackOutcome.Written;
         for (var attempt = 1; ; attempt++)
         {
-            // Onto the version the tokens came from, as they are; onto another writer's update of the same grant, merged.
-            var merged = attempt == 1 ? basis.Bundle.WithRefreshedTokens(grant, issuedAt) : MergeRefreshed(basis.Bundle, grant, issuedAt);
-            if (attempt > 1 && merged == basis.Bundle)
+            // Onto the version the tokens came from, as they are; onto another writer's update of the same grant (or
+            // a basis that already holds the rotated refresh token), merged.
+            var onOwnBasis = attempt == 1 && string.Equals(basis.RefreshToken, refreshed, StringComparison.Ordinal);
+            var merged = onOwnBasis ? basis.Bundle.WithRefreshedTokens(grant, issuedAt) : MergeRefreshed(basis.Bundle, grant, issuedAt);
+            if (!onOwnBasis && merged == basis.Bundle)
             {
                 // What the other writer stored is newer than these tokens.
                 return new WriteBackResult(basis, WriteBackOutcome.Merged);
@@ -234,7 +231,7 @@ internal sealed class SecretsManagerOAuthTokenStore : IOAuthTokenStore
         await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            var stored = await ReadAsync(userId, allowKnown: false, cancellationToken).ConfigureAwait(false);
+            var stored = await ReadAsync(userId, cancellationToken).ConfigureAwait(false);
             if (stored is not null && !string.Equals(stored.RefreshToken, refusedRefreshToken, StringComparison.Ordinal))
             {
                 return stored;
@@ -261,7 +258,7 @@ internal sealed class SecretsManagerOAuthTokenStore : IOAuthTokenStore
             return known;
         }
 
-        return await ReadAsync(userId, allowKnown: false, cancellationToken).ConfigureAwait(false);
+        return await ReadAsync(userId, cancellationToken).ConfigureAwait(false);
     }
 
     private async Task<OAuthTokenStoreResult> StoreCoreAsync(
@@ -293,7 +290,7 @@ internal sealed class SecretsManagerOAuthTokenStore : IOAuthTokenStore
         // The newest consent wins, merged onto a fresh read. A plain write, unless the merge keeps the stored refresh
         // token: then it depends on what was read, and is conditional like a write-back, so that a refresh token
         // rotated meanwhile is never replaced by the consumed one.
-        var existing = await ReadAsync(userId, allowKnown: false, cancellationToken).ConfigureAwait(false);
+        var existing = await ReadAsync(userId, cancellationToken).ConfigureAwait(false);
         OAuthTokenBundle bundle;
         bool accountSwitched;
         for (var attempt = 1; ; attempt++)
@@ -307,7 +304,7 @@ internal sealed class SecretsManagerOAuthTokenStore : IOAuthTokenStore
                 {
                     // A concurrent first connect created the secret: merge into what it wrote (its keys, its refresh
                     // token when the grant has none) and write again.
-                    existing = await ReadAsync(userId, allowKnown: false, cancellationToken).ConfigureAwait(false);
+                    existing = await ReadAsync(userId, cancellationToken).ConfigureAwait(false);
                     continue;
                 }
 
@@ -374,7 +371,7 @@ internal sealed class SecretsManagerOAuthTokenStore : IOAuthTokenStore
         string name, UserTokenState state, StoredBundle? existing, OAuthTokenBundle bundle, string token, bool allowLostRace, CancellationToken cancellationToken)
     {
         var document = existing?.Document.With(bundle) ?? TokenBundleDocument.Create(bundle);
-        state.BeginWrite();
+        var ticket = state.BeginWrite();
         StoredBundle? written = null;
         try
         {
@@ -389,7 +386,7 @@ internal sealed class SecretsManagerOAuthTokenStore : IOAuthTokenStore
         }
         finally
         {
-            state.CompleteWrite(written, _timeProvider.GetTimestamp());
+            state.CompleteWrite(ticket, written, _timeProvider.GetTimestamp());
         }
     }
 
@@ -401,7 +398,7 @@ internal sealed class SecretsManagerOAuthTokenStore : IOAuthTokenStore
         // Based on what this process knows, unless it holds another grant than the one refreshed: then on a fresh read.
         var basis = _states.Known(userId) is { } known && (presented is null || string.Equals(known.RefreshToken, presented, StringComparison.Ordinal))
             ? known
-            : await ReadAsync(userId, allowKnown: false, cancellationToken).ConfigureAwait(false);
+            : await ReadAsync(userId, cancellationToken).ConfigureAwait(false);
         if (basis is null)
         {
             throw new OAuthTokenNotFoundException(userId, name, null);
@@ -413,13 +410,9 @@ internal sealed class SecretsManagerOAuthTokenStore : IOAuthTokenStore
             return basis.Bundle;
         }
 
-        if (presented is not null && !string.Equals(basis.RefreshToken, presented, StringComparison.Ordinal))
-        {
-            // Already stored with the rotated refresh token: merge onto it.
-            basis = new StoredBundle(basis.Document.With(basis.Bundle with { RefreshToken = presented }), basis.VersionId);
-        }
-
-        var result = await WriteBackCoreAsync(userId, basis, grant, _timeProvider.GetUtcNow(), cancellationToken).ConfigureAwait(false);
+        // When the secret already holds the rotated refresh token, the tokens are merged onto it (the later expiry wins).
+        var result = await WriteBackCoreAsync(userId, basis, presented ?? basis.RefreshToken, grant, _timeProvider.GetUtcNow(), cancellationToken)
+            .ConfigureAwait(false);
         return result.Stored.Bundle;
     }
 
@@ -456,7 +449,8 @@ internal sealed class SecretsManagerOAuthTokenStore : IOAuthTokenStore
     {
         var version = SecretsManagerLimits.NewClientRequestToken();
         StoredBundle? known = null;
-        state.BeginWrite();
+        var ticket = state.BeginWrite();
+        SecretsManagerException refused;
         try
         {
             try
@@ -474,16 +468,23 @@ internal sealed class SecretsManagerOAuthTokenStore : IOAuthTokenStore
             {
                 // AWSCURRENT is no longer on the version this write was based on: another writer came first (or a
                 // retried stage move of our own had already gone through).
+                refused = ex;
             }
 
             var current = await FetchAsync(name, cancellationToken).ConfigureAwait(false)
                           ?? throw new OAuthTokenNotFoundException(userId, name, null);
+            if (string.Equals(current.VersionId, basis.VersionId, StringComparison.Ordinal))
+            {
+                // Still at the base version, so the refusal was not a conflict: a genuine parameter error.
+                throw refused;
+            }
+
             known = current;
             return string.Equals(current.VersionId, version, StringComparison.Ordinal) ? (current, null) : (null, current);
         }
         finally
         {
-            state.CompleteWrite(known, _timeProvider.GetTimestamp());
+            state.CompleteWrite(ticket, known, _timeProvider.GetTimestamp());
         }
     }
 

@@ -2,8 +2,8 @@ namespace PayPulse.OAuthSecrets.Internal;
 
 /// <summary>
 /// Everything this process knows about one user's tokens, in one place: the last bundle known with its version, a
-/// generation that every write and delete moves on (so that a read that started before a write can never replace what
-/// the write produced), the user's current or last refresh, keyed by the refresh token it presented (single
+/// generation that every write and delete moves on (so that a read or write that started before another write can
+/// never replace what that write produced), the user's refreshes keyed by the refresh token they present (single
 /// flight), and the refresh tokens this process saw rotated away, with what replaced them, so that a consumed refresh
 /// token is never presented again. Deleting the user evicts the whole state; operations still holding it then change
 /// nothing.
@@ -17,13 +17,21 @@ internal sealed class UserTokenState
     // read it came from, so the last 64 rotations cover far more than any read takes, even under a refresh storm.
     private const int MaxRotations = 64;
 
-    private readonly List<(string From, OAuthTokenBundle Successor)> _rotations = [];
+    // Refreshes kept for joining: the running ones and the last completed ones, newest last.
+    private const int MaxFlights = 4;
+
+    // A rotation is remembered (and keeps the state from being dropped) for a token's lifetime: if its write-back
+    // failed, the consumed refresh token may stay stored that long.
+    private static readonly TimeSpan RotationMemory = TimeSpan.FromHours(1);
+
+    private readonly List<(string From, OAuthTokenBundle Successor, long At)> _rotations = [];
+    private readonly List<RefreshFlight> _flights = [];
     private readonly object _gate = new();
     private readonly SemaphoreSlim _lifecycle = new(1, 1);
     private long _generation;
+    private int _writesInFlight;
     private StoredBundle? _known;
     private long _knownAt;
-    private RefreshFlight? _flight;
     private bool _evicted;
 
     /// <summary>
@@ -45,14 +53,14 @@ internal sealed class UserTokenState
         }
     }
 
-    /// <summary>Gets the refresh currently or last run for the user (for tests).</summary>
+    /// <summary>Gets the refresh started last for the user (for tests).</summary>
     internal RefreshFlight? Flight
     {
         get
         {
             lock (_gate)
             {
-                return _flight;
+                return _flights.Count == 0 ? null : _flights[^1];
             }
         }
     }
@@ -90,52 +98,83 @@ internal sealed class UserTokenState
         }
     }
 
-    /// <summary>Marks the start of a write: reads in flight can no longer install what they find.</summary>
-    public void BeginWrite()
+    /// <summary>
+    /// Marks the start of a write: reads in flight can no longer install what they find. Pass the ticket to
+    /// <see cref="CompleteWrite"/>.
+    /// </summary>
+    public long BeginWrite()
     {
         lock (_gate)
         {
-            _generation++;
+            _writesInFlight++;
+            return ++_generation;
         }
     }
 
     /// <summary>
-    /// Remembers what a write stored (or, with <see langword="null"/>, forgets the bundle after a failed write).
+    /// Remembers what a write stored, unless another write or a delete began after it (then what is stored is no
+    /// longer known: the next read finds out). <see langword="null"/> forgets the bundle (a failed write).
     /// </summary>
-    public void CompleteWrite(StoredBundle? stored, long timestamp)
+    public void CompleteWrite(long ticket, StoredBundle? stored, long timestamp)
     {
         lock (_gate)
         {
+            _writesInFlight--;
+            var latest = _generation == ticket;
             _generation++;
             if (!_evicted)
             {
-                _known = stored;
+                _known = latest ? stored : null;
                 _knownAt = timestamp;
             }
         }
     }
 
-    /// <summary>Gets the flight for <paramref name="refreshToken"/> that is running, or that completed with a bundle still usable.</summary>
-    /// <param name="refreshToken">The refresh token the caller would present.</param>
-    /// <param name="usable">Whether a completed refresh's bundle is still usable.</param>
-    /// <param name="start">Starts a new flight when there is none to join.</param>
-    public RefreshFlight JoinOrStart(string refreshToken, Func<OAuthTokenBundle, bool> usable, Func<RefreshFlight> start)
+    /// <summary>
+    /// Joins the refresh that presents <paramref name="refreshToken"/> (running, or completed with a bundle still
+    /// usable), or starts one, in one step with the check that this process has not rotated that token away: then
+    /// no flight is returned and <paramref name="successor"/> is what replaced it.
+    /// </summary>
+    public RefreshFlight? JoinOrStart(
+        string refreshToken, Func<OAuthTokenBundle, bool> usable, Func<RefreshFlight> start, out OAuthTokenBundle? successor)
     {
         lock (_gate)
         {
-            if (_flight is { } flight && string.Equals(flight.RefreshToken, refreshToken, StringComparison.Ordinal))
+            for (var i = _rotations.Count - 1; i >= 0; i--)
             {
-                var task = flight.Task;
-                if (!task.IsCompleted || (task.IsCompletedSuccessfully && usable(task.Result)))
+                if (string.Equals(_rotations[i].From, refreshToken, StringComparison.Ordinal))
                 {
-                    return flight;
+                    successor = _rotations[i].Successor;
+                    return null;
+                }
+            }
+
+            successor = null;
+            for (var i = _flights.Count - 1; i >= 0; i--)
+            {
+                var flight = _flights[i];
+                if (string.Equals(flight.RefreshToken, refreshToken, StringComparison.Ordinal))
+                {
+                    var task = flight.Task;
+                    if (!task.IsCompleted || (task.IsCompletedSuccessfully && usable(task.Result)))
+                    {
+                        return flight;
+                    }
+
+                    _flights.RemoveAt(i);
+                    break;
                 }
             }
 
             var started = start();
             if (!_evicted)
             {
-                _flight = started;
+                if (_flights.Count >= MaxFlights && _flights.FindIndex(f => f.Task.IsCompleted) is var done and >= 0)
+                {
+                    _flights.RemoveAt(done);
+                }
+
+                _flights.Add(started);
             }
 
             return started;
@@ -143,7 +182,7 @@ internal sealed class UserTokenState
     }
 
     /// <summary>Remembers that a refresh of <paramref name="from"/> was answered with a new refresh token (in <paramref name="successor"/>).</summary>
-    public void RecordRotation(string from, OAuthTokenBundle successor)
+    public void RecordRotation(string from, OAuthTokenBundle successor, long timestamp)
     {
         lock (_gate)
         {
@@ -157,33 +196,11 @@ internal sealed class UserTokenState
                 _rotations.RemoveAt(0);
             }
 
-            _rotations.Add((from, successor));
+            _rotations.Add((from, successor, timestamp));
         }
     }
 
-    /// <summary>
-    /// Gets what replaced <paramref name="refreshToken"/> when this process rotated it away (it is consumed: presenting
-    /// it again would trip a server's reuse detection).
-    /// </summary>
-    public bool TryGetSuccessor(string refreshToken, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out OAuthTokenBundle? successor)
-    {
-        lock (_gate)
-        {
-            for (var i = _rotations.Count - 1; i >= 0; i--)
-            {
-                if (string.Equals(_rotations[i].From, refreshToken, StringComparison.Ordinal))
-                {
-                    successor = _rotations[i].Successor;
-                    return true;
-                }
-            }
-        }
-
-        successor = null;
-        return false;
-    }
-
-    /// <summary>Marks the state as evicted: its bundle and flight are forgotten and nothing is installed any more.</summary>
+    /// <summary>Marks the state as evicted: its bundle and refreshes are forgotten and nothing is installed any more.</summary>
     public void Evict()
     {
         lock (_gate)
@@ -191,17 +208,24 @@ internal sealed class UserTokenState
             _evicted = true;
             _generation++;
             _known = null;
-            _flight = null;
+            _flights.Clear();
             _rotations.Clear();
         }
     }
 
-    /// <summary>Whether the state can be dropped to bound memory: nothing running, nothing learned recently.</summary>
+    /// <summary>
+    /// Whether the state can be dropped to bound memory: no refresh, write or store running, nothing learned within
+    /// <paramref name="maxAge"/>, and no refresh token rotated away within the last hour.
+    /// </summary>
     public bool IsIdle(TimeProvider timeProvider, TimeSpan maxAge)
     {
         lock (_gate)
         {
-            return _flight is not { Task.IsCompleted: false } && timeProvider.GetElapsedTime(_knownAt) > maxAge;
+            return _writesInFlight == 0 &&
+                   _lifecycle.CurrentCount == 1 &&
+                   _flights.TrueForAll(f => f.Task.IsCompleted) &&
+                   timeProvider.GetElapsedTime(_knownAt) > maxAge &&
+                   (_rotations.Count == 0 || timeProvider.GetElapsedTime(_rotations[^1].At) > RotationMemory);
         }
     }
 }

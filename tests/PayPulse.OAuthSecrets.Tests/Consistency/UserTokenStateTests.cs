@@ -21,8 +21,7 @@ public sealed class UserTokenStateTests
     public void CompleteRead_WriteStartedDuringTheRead_NeverReplacesWhatTheWriteProduced()
     {
         var generation = _state.BeginRead();
-        _state.BeginWrite();
-        _state.CompleteWrite(Stored("v2"), _time.GetTimestamp());
+        Write("v2");
 
         _state.CompleteRead(generation, Stored("v1"), _time.GetTimestamp());
 
@@ -32,10 +31,10 @@ public sealed class UserTokenStateTests
     [Fact]
     public void CompleteRead_WriteStillRunning_IsNotInstalled()
     {
-        _state.CompleteWrite(Stored("v0"), _time.GetTimestamp());
-        _state.BeginWrite();
+        Write("v0");
+        var ticket = _state.BeginWrite();
         var generation = _state.BeginRead();
-        _state.CompleteWrite(Stored("v2"), _time.GetTimestamp());
+        _state.CompleteWrite(ticket, Stored("v2"), _time.GetTimestamp());
 
         _state.CompleteRead(generation, Stored("v1"), _time.GetTimestamp());
 
@@ -43,9 +42,21 @@ public sealed class UserTokenStateTests
     }
 
     [Fact]
+    public void CompleteWrite_AnotherWriteBeganAfterIt_ForgetsRatherThanInstallTheOlderResult()
+    {
+        var slow = _state.BeginWrite();
+        var fast = _state.BeginWrite();
+        _state.CompleteWrite(fast, Stored("v-fast"), _time.GetTimestamp());
+
+        _state.CompleteWrite(slow, Stored("v-slow"), _time.GetTimestamp());
+
+        _state.Known(_time, TimeSpan.FromSeconds(30)).Should().BeNull("which of the two is stored is not known: the next read finds out");
+    }
+
+    [Fact]
     public void Known_OlderThanTheCacheDuration_IsNotServed()
     {
-        _state.CompleteWrite(Stored("v1"), _time.GetTimestamp());
+        Write("v1");
         _time.Advance(TimeSpan.FromSeconds(31));
 
         _state.Known(_time, TimeSpan.FromSeconds(30)).Should().BeNull();
@@ -56,11 +67,12 @@ public sealed class UserTokenStateTests
     public void Evict_ForgetsEverythingAndIgnoresLaterInstalls()
     {
         var generation = _state.BeginRead();
-        _state.CompleteWrite(Stored("v1"), _time.GetTimestamp());
+        var ticket = _state.BeginWrite();
+        Start("1//a", new TaskCompletionSource<OAuthTokenBundle>().Task);
 
         _state.Evict();
         _state.CompleteRead(generation, Stored("v0"), _time.GetTimestamp());
-        _state.CompleteWrite(Stored("v2"), _time.GetTimestamp());
+        _state.CompleteWrite(ticket, Stored("v2"), _time.GetTimestamp());
 
         _state.IsEvicted.Should().BeTrue();
         _state.Known(_time, TimeSpan.FromMinutes(5)).Should().BeNull();
@@ -72,35 +84,55 @@ public sealed class UserTokenStateTests
     {
         var running = new TaskCompletionSource<OAuthTokenBundle>();
         var starts = 0;
-        var first = _state.JoinOrStart("1//a", _ => true, () => { starts++; return new RefreshFlight("1//a", running.Task); });
+        var first = _state.JoinOrStart("1//a", _ => true, () => { starts++; return new RefreshFlight("1//a", running.Task); }, out _);
 
-        var second = _state.JoinOrStart("1//a", _ => true, () => { starts++; return new RefreshFlight("1//a", running.Task); });
+        var second = _state.JoinOrStart("1//a", _ => true, () => { starts++; return new RefreshFlight("1//a", running.Task); }, out _);
 
         second.Should().BeSameAs(first);
         starts.Should().Be(1);
     }
 
     [Fact]
-    public void JoinOrStart_SameRefreshTokenCompletedAndStillUsable_ReusesTheResult()
+    public void JoinOrStart_TwoRefreshTokensRunning_EachIsJoinedByItsOwnCallers()
     {
-        var result = Stored("v2").Bundle;
-        var first = _state.JoinOrStart("1//a", _ => true, () => new RefreshFlight("1//a", Task.FromResult(result)));
+        var first = Start("1//a", new TaskCompletionSource<OAuthTokenBundle>().Task);
+        var second = Start("1//b", new TaskCompletionSource<OAuthTokenBundle>().Task);
 
-        _state.JoinOrStart("1//a", _ => true, () => throw new InvalidOperationException("must not start")).Should().BeSameAs(first);
-        _state.JoinOrStart("1//a", _ => false, () => new RefreshFlight("1//a", Task.FromResult(result))).Should().NotBeSameAs(first);
+        _state.JoinOrStart("1//a", _ => true, () => throw new InvalidOperationException("must join"), out _).Should().BeSameAs(first);
+        _state.JoinOrStart("1//b", _ => true, () => throw new InvalidOperationException("must join"), out _).Should().BeSameAs(second);
     }
 
     [Fact]
-    public void JoinOrStart_OtherRefreshTokenOrFailedRefresh_StartsAnew()
+    public void JoinOrStart_SameRefreshTokenCompletedAndStillUsable_ReusesTheResult()
     {
-        var failed = _state.JoinOrStart("1//a", _ => true, () => new RefreshFlight("1//a", Task.FromException<OAuthTokenBundle>(new InvalidOperationException())));
+        var result = Stored("v2").Bundle;
+        var first = Start("1//a", Task.FromResult(result));
 
-        var again = _state.JoinOrStart("1//a", _ => true, () => new RefreshFlight("1//a", new TaskCompletionSource<OAuthTokenBundle>().Task));
-        var other = _state.JoinOrStart("1//b", _ => true, () => new RefreshFlight("1//b", new TaskCompletionSource<OAuthTokenBundle>().Task));
+        _state.JoinOrStart("1//a", _ => true, () => throw new InvalidOperationException("must not start"), out _).Should().BeSameAs(first);
+        _state.JoinOrStart("1//a", _ => false, () => new RefreshFlight("1//a", Task.FromResult(result)), out _).Should().NotBeSameAs(first);
+    }
+
+    [Fact]
+    public void JoinOrStart_FailedRefresh_StartsAnew()
+    {
+        var failed = Start("1//a", Task.FromException<OAuthTokenBundle>(new InvalidOperationException()));
+
+        var again = Start("1//a", new TaskCompletionSource<OAuthTokenBundle>().Task);
 
         again.Should().NotBeSameAs(failed);
-        other.RefreshToken.Should().Be("1//b");
-        _state.Flight.Should().BeSameAs(other);
+        _state.Flight.Should().BeSameAs(again);
+    }
+
+    [Fact]
+    public void JoinOrStart_RefreshTokenRotatedAway_StartsNothingAndGivesTheSuccessor()
+    {
+        var successor = Stored("v2").Bundle;
+        _state.RecordRotation("1//a", successor, _time.GetTimestamp());
+
+        var flight = _state.JoinOrStart("1//a", _ => true, () => throw new InvalidOperationException("a consumed token must not be presented"), out var found);
+
+        flight.Should().BeNull();
+        found.Should().BeSameAs(successor);
     }
 
     [Fact]
@@ -108,7 +140,7 @@ public sealed class UserTokenStateTests
     {
         var states = new UserTokenStates(_time, new OAuthSecretsOptions());
         var old = states.For("u-1");
-        old.CompleteWrite(Stored("v1"), _time.GetTimestamp());
+        old.CompleteWrite(old.BeginWrite(), Stored("v1"), _time.GetTimestamp());
         states.Known("u-1").Should().NotBeNull();
 
         states.Evict("u-1");
@@ -122,28 +154,44 @@ public sealed class UserTokenStateTests
     public void States_CacheDurationZero_NothingIsKnown()
     {
         var states = new UserTokenStates(_time, new OAuthSecretsOptions { BundleCacheDuration = TimeSpan.Zero });
-        states.For("u-1").CompleteWrite(Stored("v1"), _time.GetTimestamp());
+        var state = states.For("u-1");
+        state.CompleteWrite(state.BeginWrite(), Stored("v1"), _time.GetTimestamp());
 
         states.Known("u-1").Should().BeNull();
     }
 
     [Fact]
-    public void States_PastTheBound_DropsIdleStatesOnly()
+    public async Task States_PastTheBound_DropsIdleStatesOnly()
     {
-        var states = new UserTokenStates(_time, new OAuthSecretsOptions());
-        var busy = states.For("busy");
-        busy.JoinOrStart("1//a", _ => true, () => new RefreshFlight("1//a", new TaskCompletionSource<OAuthTokenBundle>().Task));
-        for (var i = 0; i < UserTokenStates.MaxUsers; i++)
+        var states = new UserTokenStates(_time, new OAuthSecretsOptions { BundleCacheDuration = TimeSpan.Zero });
+        var refreshing = states.For("refreshing");
+        refreshing.JoinOrStart("1//a", _ => true, () => new RefreshFlight("1//a", new TaskCompletionSource<OAuthTokenBundle>().Task), out _);
+        var writing = states.For("writing");
+        writing.BeginWrite();
+        var storing = states.For("storing");
+        await storing.Lifecycle.WaitAsync();
+        var rotated = states.For("rotated");
+        rotated.RecordRotation("1//old", Stored("v").Bundle, _time.GetTimestamp());
+        for (var i = 0; states.Count < UserTokenStates.MaxUsers; i++)
         {
-            states.For("u-" + i).CompleteWrite(Stored("v"), _time.GetTimestamp());
+            var idle = states.For("u-" + i);
+            idle.CompleteWrite(idle.BeginWrite(), Stored("v"), _time.GetTimestamp());
         }
 
         _time.Advance(TimeSpan.FromMinutes(1));
         states.For("new");
 
-        states.Count.Should().Be(2, "idle states are dropped; the one with a refresh running stays");
-        states.For("busy").Should().BeSameAs(busy);
+        states.Count.Should().Be(5, "idle states are dropped; one with a refresh, a write, a store or a recent rotation stays");
+        states.For("refreshing").Should().BeSameAs(refreshing);
+        states.For("writing").Should().BeSameAs(writing);
+        states.For("storing").Should().BeSameAs(storing);
+        states.For("rotated").Should().BeSameAs(rotated);
     }
+
+    private RefreshFlight Start(string refreshToken, Task<OAuthTokenBundle> task) =>
+        _state.JoinOrStart(refreshToken, _ => true, () => new RefreshFlight(refreshToken, task), out _)!;
+
+    private void Write(string version) => _state.CompleteWrite(_state.BeginWrite(), Stored(version), _time.GetTimestamp());
 
     private StoredBundle Stored(string version) =>
         new(

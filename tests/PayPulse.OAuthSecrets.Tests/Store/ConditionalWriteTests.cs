@@ -268,6 +268,46 @@ public sealed class ConditionalWriteTests : TokenStoreTestBase
         Calls.Total.Should().Be(0);
     }
 
+    [Fact]
+    public async Task UpdateRefreshedAsync_SecretAlreadyHoldsTheRotatedTokenWithALaterExpiry_KeepsTheNewerAccessToken()
+    {
+        var store = CreateStore();
+        await store.StoreAsync("u-1", Grant(), Alice);
+        // Another process refreshed the same grant first: rotated refresh token, access token valid for longer.
+        RewriteStored(doc =>
+        {
+            doc["access_token"] = "ya29.newer";
+            doc["refresh_token"] = "1//rotated";
+            doc["expires_at"] = "2026-11-25T09:00:00";
+        });
+        Calls.Reset();
+
+        // A process that does not know the bundle yet.
+        var result = await CreateStore().UpdateRefreshedAsync("u-1", RefreshToken, Grant(access: "ya29.older", refresh: "1//rotated"));
+
+        result.AccessToken.Should().Be("ya29.newer", "the later expiry wins");
+        StoredJson("u-1").GetProperty("access_token").GetString().Should().Be("ya29.newer");
+        Calls["Put"].Should().Be(0, "what is stored is already newer");
+    }
+
+    [Fact]
+    public async Task UpdateAsync_StageMoveRefusedWhileTheSecretIsStillAtTheBase_IsAParameterErrorNotAConflict()
+    {
+        const string stored = """{"access_token":"ya29.old","refresh_token":"1//r","expires_at":"2026-11-25T06:00:00"}""";
+        var client = Substitute.For<ISecretsManagerClient>();
+        client.GetSecretValueAsync(default!, default).ReturnsForAnyArgs(new SecretValue(Name, null, "00000000-0000-0000-0000-000000000001", stored, null));
+        client.PutSecretValueAsync(default!, default!, default!, default(string)!, default)
+            .ReturnsForAnyArgs(ci => new SecretWriteResult(Name, null, ci.ArgAt<string>(2)));
+        client.UpdateSecretVersionStageAsync(default!, default!, default!, default!, default).ReturnsForAnyArgs(
+            Task.FromException(new SecretsManagerException("bad", SecretsManagerErrorKind.InvalidParameter, "InvalidParameterException", HttpStatusCode.BadRequest, null)));
+
+        var ex = (await FluentActions.Awaiting(() => CreateStore(client).UpdateAsync("u-1", Grant(access: "ya29.new")))
+            .Should().ThrowAsync<SecretsManagerException>()).Which;
+
+        ex.Kind.Should().Be(SecretsManagerErrorKind.InvalidParameter);
+        await client.ReceivedWithAnyArgs(1).UpdateSecretVersionStageAsync(default!, default!, default!, default!, default);
+    }
+
     private static Action<string> OnceThen(Action action)
     {
         var done = 0;

@@ -47,7 +47,7 @@ internal sealed class UserRefreshCoordinator(
             return AlreadyRefreshed(userId, known.Bundle);
         }
 
-        var stored = await store.ReadAsync(userId, allowKnown: false, cancellationToken).ConfigureAwait(false)
+        var stored = await store.ReadAsync(userId, cancellationToken).ConfigureAwait(false)
                      ?? throw new OAuthTokenNotFoundException(userId, SecretNames.ForUser(options.SecretNamePrefix, userId), null);
         if (Replaces(stored.Bundle, rejectedAccessToken))
         {
@@ -69,7 +69,7 @@ internal sealed class UserRefreshCoordinator(
 
     private bool IsUsable(OAuthTokenBundle bundle) => !bundle.IsExpired(timeProvider, options.RefreshBeforeExpiry);
 
-    private Task<OAuthTokenBundle> Join(string userId, StoredBundle basis, int depth)
+    private Task<OAuthTokenBundle> Join(string userId, StoredBundle basis, int depth, string? enclosing = null)
     {
         if (basis.RefreshToken is not { } refreshToken)
         {
@@ -83,32 +83,54 @@ internal sealed class UserRefreshCoordinator(
             return Task.FromException<OAuthTokenBundle>(missing);
         }
 
-        var state = store.States.For(userId);
-        if (state.TryGetSuccessor(refreshToken, out var successor))
+        if (string.Equals(refreshToken, enclosing, StringComparison.Ordinal))
         {
-            // This process rotated that refresh token away: it is consumed and is never presented again.
-            return IsUsable(successor) ? Task.FromResult(successor) : FollowRotationAsync(userId, basis, successor, depth);
+            // A refresh that follows to a grant must never wait for itself.
+            return Task.FromResult(basis.Bundle);
         }
 
-        return state.JoinOrStart(
-                refreshToken,
-                IsUsable,
-                () => new RefreshFlight(refreshToken, RunAsync(userId, state, basis, depth)))
-            .Task;
+        var state = store.States.For(userId);
+        var flight = state.JoinOrStart(
+            refreshToken,
+            IsUsable,
+            () => new RefreshFlight(refreshToken, Observed(RunAsync(userId, state, basis, depth))),
+            out var successor);
+        if (flight is not null)
+        {
+            return flight.Task;
+        }
+
+        // This process rotated that refresh token away: it is consumed and is never presented again.
+        return IsUsable(successor!) ? Task.FromResult(successor!) : FollowRotationAsync(userId, basis, successor!, depth, enclosing);
+    }
+
+    /// <summary>
+    /// Observes a shared task's failure: every caller may have stopped waiting (cancelled, or past the timeout), and
+    /// the failure is already logged and counted where it happened.
+    /// </summary>
+    private static Task<T> Observed<T>(Task<T> task)
+    {
+        _ = task.ContinueWith(
+            static t => _ = t.Exception,
+            CancellationToken.None,
+            TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously,
+            TaskScheduler.Default);
+        return task;
     }
 
     /// <summary>
     /// A caller's basis holds a refresh token this process rotated away (it read the secret before the write-back
     /// landed): continue from what is stored now or, if the write-back of the successor never landed, from the successor.
     /// </summary>
-    private async Task<OAuthTokenBundle> FollowRotationAsync(string userId, StoredBundle stale, OAuthTokenBundle successor, int depth)
+    private async Task<OAuthTokenBundle> FollowRotationAsync(
+        string userId, StoredBundle stale, OAuthTokenBundle successor, int depth, string? enclosing)
     {
         if (depth >= MaxFollowedRotations)
         {
             return successor;
         }
 
-        var fresh = await store.ReadAsync(userId, allowKnown: false, CancellationToken.None).ConfigureAwait(false)
+        var fresh = await store.ReadAsync(userId, CancellationToken.None).ConfigureAwait(false)
                     ?? throw new OAuthTokenNotFoundException(userId, SecretNames.ForUser(options.SecretNamePrefix, userId), null);
         if (IsUsable(fresh.Bundle) && !string.Equals(fresh.RefreshToken, stale.RefreshToken, StringComparison.Ordinal))
         {
@@ -118,7 +140,7 @@ internal sealed class UserRefreshCoordinator(
         var basis = string.Equals(fresh.RefreshToken, stale.RefreshToken, StringComparison.Ordinal)
             ? new StoredBundle(fresh.Document.With(fresh.Bundle with { AccessToken = successor.AccessToken, RefreshToken = successor.RefreshToken, ExpiresAt = successor.ExpiresAt }), fresh.VersionId)
             : fresh;
-        return await Join(userId, basis, depth + 1).ConfigureAwait(false);
+        return await Join(userId, basis, depth + 1, enclosing).ConfigureAwait(false);
     }
 
     private async Task<OAuthTokenBundle> RunAsync(string userId, UserTokenState state, StoredBundle basis, int depth)
@@ -168,11 +190,11 @@ internal sealed class UserRefreshCoordinator(
         if (grant.RefreshToken is not null)
         {
             // From Google's answer on, the presented refresh token is consumed.
-            state.RecordRotation(basis.RefreshToken!, unwritten);
+            state.RecordRotation(basis.RefreshToken!, unwritten, timeProvider.GetTimestamp());
         }
 
         // Google's tokens exist now: the write-back runs to its end under its own bound, whoever still waits for it.
-        var writeBack = WriteBackAsync(userId, basis, grant, issuedAt);
+        var writeBack = Observed(WriteBackAsync(userId, basis, grant, issuedAt));
         WriteBackResult? written;
         try
         {
@@ -194,7 +216,7 @@ internal sealed class UserRefreshCoordinator(
         {
             null => unwritten,
             { Outcome: WriteBackOutcome.Superseded, Stored: var other } when !IsUsable(other.Bundle) && depth < MaxFollowedGrants =>
-                await Join(userId, other, depth + 1).ConfigureAwait(false),
+                await Join(userId, other, depth + 1, basis.RefreshToken).ConfigureAwait(false),
             { Stored: var stored } => stored.Bundle,
         };
         Log.TokenRefreshed(logger, userId, bundle.ExpiresAt, grant.RefreshToken is not null);
@@ -256,7 +278,7 @@ internal sealed class UserRefreshCoordinator(
 
         if (depth < MaxFollowedGrants && replacement.RefreshToken is not null)
         {
-            return await Join(userId, replacement, depth + 1).ConfigureAwait(false);
+            return await Join(userId, replacement, depth + 1, basis.RefreshToken).ConfigureAwait(false);
         }
 
         throw new OAuthTokenRevokedException(userId, secretDeleted: false, revoked.InnerException);
