@@ -45,6 +45,18 @@ public enum SecretsManagerErrorKind
     /// <summary>The connection failed or broke. Transient.</summary>
     Network,
 
-    /// <summary>The service answered with a response the client could not read.</summary>
+    /// <summary>
+    /// The service answered with a response the client could not read: an error response that is not one, or a response
+    /// larger than the client reads. Not transient. A success (2xx) response that cannot be read is
+    /// <see cref="UnreadableSuccessResponse"/> instead.
+    /// </summary>
     InvalidResponse,
+
+    /// <summary>
+    /// A success (2xx) response whose body is not the expected JSON: cut off, not JSON, or the wrong shape. Transient:
+    /// the body was most likely damaged after the status line was sent (a broken connection, a proxy), so the client
+    /// retries it as the AWS SDKs do. The write operations are idempotent (client request tokens), so a retried write
+    /// is safe.
+    /// </summary>
+    UnreadableSuccessResponse,
 }

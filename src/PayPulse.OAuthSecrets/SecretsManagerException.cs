@@ -75,10 +75,12 @@ public sealed class SecretsManagerException : OAuthSecretsException
 
     /// <summary>
     /// Gets a value indicating whether the failure is transient (throttling, service errors, timeouts, connection
-    /// failures), so that trying again later may succeed. The client has already retried such failures.
+    /// failures, an unreadable success response), so that trying again later may succeed. The client has already
+    /// retried such failures.
     /// </summary>
     public bool IsTransient => Kind is SecretsManagerErrorKind.Throttled
         or SecretsManagerErrorKind.ServiceUnavailable
         or SecretsManagerErrorKind.Timeout
-        or SecretsManagerErrorKind.Network;
+        or SecretsManagerErrorKind.Network
+        or SecretsManagerErrorKind.UnreadableSuccessResponse;
 }

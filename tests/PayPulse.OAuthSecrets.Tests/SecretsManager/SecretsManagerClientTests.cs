@@ -391,15 +391,17 @@ public sealed class SecretsManagerClientTests : IDisposable
     }
 
     [Fact]
-    public async Task SuccessWithMalformedJson_IsAnInvalidResponse()
+    public async Task SuccessWithMalformedJson_EveryTime_IsATransientUnreadableSuccessResponse()
     {
-        _handler.Then(HttpStatusCode.OK, "<html>proxy</html>");
+        _handler.Always(HttpStatusCode.OK, "<html>proxy</html>");
 
         var ex = (await FluentActions.Awaiting(() => CreateClient().GetSecretValueAsync("n"))
             .Should().ThrowAsync<SecretsManagerException>()).Which;
 
-        ex.Kind.Should().Be(SecretsManagerErrorKind.InvalidResponse);
-        ex.IsTransient.Should().BeFalse();
+        ex.Kind.Should().Be(SecretsManagerErrorKind.UnreadableSuccessResponse);
+        ex.IsTransient.Should().BeTrue();
+        ex.StatusCode.Should().Be(HttpStatusCode.OK);
+        _handler.Requests.Should().HaveCount(_options.MaxAttempts, "an unreadable 2xx is retried like any transient failure");
     }
 
     [Theory]

@@ -44,6 +44,10 @@ public sealed class SecretsManagerEndpointTests
     [InlineData("US-EAST-1")]
     [InlineData("useast1")]
     [InlineData("us-east-1/../x")]
+    [InlineData("us-EAST-1")]
+    [InlineData("us_east-1")]
+    [InlineData("us-east-1.")]
+    [InlineData("-us-east-1")]
     public void Resolve_MalformedRegion_IsAConfigurationError(string region)
     {
         var act = () => Resolve(new OAuthSecretsOptions { Region = region });
@@ -60,12 +64,45 @@ public sealed class SecretsManagerEndpointTests
         Resolve(new OAuthSecretsOptions { Region = region, UseFipsEndpoint = true }).ServiceUrl.Should().Be(new Uri(expected));
     }
 
-    [Fact]
-    public void Resolve_FipsInARegionWithoutIt_IsAConfigurationError()
+    [Theory]
+    [InlineData("eu-west-1", "https://secretsmanager-fips.eu-west-1.amazonaws.com/")]
+    [InlineData("eusc-de-east-1", "https://secretsmanager-fips.eusc-de-east-1.amazonaws.eu/")]
+    [InlineData("cn-north-1", "https://secretsmanager-fips.cn-north-1.amazonaws.com.cn/")]
+    public void Resolve_FipsWhereThePartitionSupportsIt_FollowsThePartitionData_EvenWhereAwsListsNoFipsHost(string region, string expected)
     {
-        var act = () => Resolve(new OAuthSecretsOptions { Region = "eu-west-1", UseFipsEndpoint = true });
+        // AWSSDK.Core's partition data says every partition supports FIPS, and the Secrets Manager endpoint rules build
+        // the FIPS host from it without a Region list; where AWS lists no such host, the call fails as a Network error.
+        Resolve(new OAuthSecretsOptions { Region = region, UseFipsEndpoint = true }).ServiceUrl.Should().Be(new Uri(expected));
+    }
 
-        act.Should().Throw<InvalidOperationException>().WithMessage("*no FIPS endpoint*eu-west-1*");
+    [Fact]
+    public void Resolve_FipsInAPartitionWithoutFips_IsAConfigurationError()
+    {
+        var error = SecretsManagerEndpoint.TryResolve(
+            new OAuthSecretsOptions { Region = "eu-west-1", UseFipsEndpoint = true },
+            name => _environment.GetValueOrDefault(name),
+            _ => new SecretsManagerEndpoint.PartitionFacts("aws-test", "example.test", SupportsFips: false),
+            out var endpoint);
+
+        error.Should().Match("*no FIPS endpoint*eu-west-1*aws-test*");
+        endpoint.Should().BeNull();
+    }
+
+    [Theory]
+    [InlineData("eusc-de-east-1", "aws-eusc", "https://secretsmanager.eusc-de-east-1.amazonaws.eu/")]
+    [InlineData("us-isob-east-1", "aws-iso-b", "https://secretsmanager.us-isob-east-1.sc2s.sgov.gov/")]
+    [InlineData("eu-isoe-west-1", "aws-iso-e", "https://secretsmanager.eu-isoe-west-1.cloud.adc-e.uk/")]
+    [InlineData("us-isof-south-1", "aws-iso-f", "https://secretsmanager.us-isof-south-1.csp.hci.ic.gov/")]
+    [InlineData("eusc-de-west-7", "aws-eusc", "https://secretsmanager.eusc-de-west-7.amazonaws.eu/")]
+    [InlineData("ap-southeast-9", "aws", "https://secretsmanager.ap-southeast-9.amazonaws.com/")]
+    [InlineData("xx-newregion-9", "aws", "https://secretsmanager.xx-newregion-9.amazonaws.com/")]
+    public void Resolve_PartitionsAndFutureRegions_ComeFromTheSdksPartitionData(string region, string partition, string expected)
+    {
+        var endpoint = Resolve(new OAuthSecretsOptions { Region = region });
+
+        endpoint.ServiceUrl.Should().Be(new Uri(expected));
+        endpoint.Region.SystemName.Should().Be(region);
+        endpoint.Region.PartitionName.Should().Be(partition);
     }
 
     [Fact]

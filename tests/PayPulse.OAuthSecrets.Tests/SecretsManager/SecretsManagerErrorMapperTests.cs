@@ -102,6 +102,7 @@ public sealed class SecretsManagerErrorMapperTests
     [InlineData(SecretsManagerErrorKind.NotFound, false)]
     [InlineData(SecretsManagerErrorKind.AccessDenied, false)]
     [InlineData(SecretsManagerErrorKind.InvalidResponse, false)]
+    [InlineData(SecretsManagerErrorKind.UnreadableSuccessResponse, true)]
     public void IsTransient_FollowsTheKind(SecretsManagerErrorKind kind, bool transient)
     {
         new SecretsManagerException("m", kind, null, null, null).IsTransient.Should().Be(transient);

@@ -4,7 +4,6 @@ using System.Net.Http.Headers;
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
 using Amazon.Runtime;
-using Amazon.Runtime.Credentials;
 using Amazon.Runtime.Signing;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -18,6 +17,13 @@ namespace PayPulse.OAuthSecrets.Internal.SecretsManager;
 /// signer on every attempt, transient failures are retried by a Polly pipeline with capped full-jitter backoff,
 /// and failed responses become <see cref="SecretsManagerException"/>s.
 /// </summary>
+/// <remarks>
+/// Within one attempt, two failures are answered by sending the request once more, as the AWS SDKs do, without
+/// using up an attempt of <see cref="OAuthSecretsOptions.MaxAttempts"/>: a clock skew (the correction is kept per
+/// endpoint in <see cref="ClockCorrections"/> and the request re-signed at the corrected time), and expired session
+/// credentials (cleared or resolved again through <see cref="AwsCredentialSource"/>). Each happens at most once per
+/// attempt; if it persists, the failure is <see cref="SecretsManagerErrorKind.Authentication"/> and not retried.
+/// </remarks>
 internal sealed class SecretsManagerClient : ISecretsManagerClient
 {
     /// <summary>The largest response body read; anything longer is an invalid response.</summary>
@@ -33,6 +39,8 @@ internal sealed class SecretsManagerClient : ISecretsManagerClient
     private readonly TimeProvider _timeProvider;
     private readonly ILogger _logger;
     private readonly ResiliencePipeline _pipeline;
+    private readonly ClockCorrections _clockCorrections;
+    private readonly AwsCredentialSource _credentials;
 
     public SecretsManagerClient(
         HttpClient httpClient,
@@ -40,7 +48,9 @@ internal sealed class SecretsManagerClient : ISecretsManagerClient
         OAuthSecretsOptions options,
         TimeProvider? timeProvider = null,
         ILogger<SecretsManagerClient>? logger = null,
-        Func<double>? jitter = null)
+        Func<double>? jitter = null,
+        ClockCorrections? clockCorrections = null,
+        Func<Task<AWSCredentials>>? resolveDefaultCredentials = null)
     {
         ArgumentNullException.ThrowIfNull(httpClient);
         ArgumentNullException.ThrowIfNull(endpoint);
@@ -50,6 +60,8 @@ internal sealed class SecretsManagerClient : ISecretsManagerClient
         _options = options;
         _timeProvider = timeProvider ?? TimeProvider.System;
         _logger = logger ?? (ILogger)NullLogger.Instance;
+        _clockCorrections = clockCorrections ?? ClockCorrections.Shared;
+        _credentials = new AwsCredentialSource(options.Credentials, resolveDefaultCredentials);
         _pipeline = TransientRetry.Create(
             options,
             _timeProvider,
@@ -85,7 +97,8 @@ internal sealed class SecretsManagerClient : ISecretsManagerClient
             new SecretsManagerWire.SecretIdRequest { SecretId = secretId },
             SecretsManagerJsonContext.Default.SecretIdRequest,
             SecretsManagerJsonContext.Default.GetSecretValueResponse,
-            cancellationToken).ConfigureAwait(false);
+            cancellationToken,
+            static r => r.SecretString is not null || r.SecretBinary is not null).ConfigureAwait(false);
         return new SecretValue(response.Name ?? secretId, response.Arn, response.VersionId, response.SecretString, response.SecretBinary);
     }
 
@@ -213,23 +226,53 @@ internal sealed class SecretsManagerClient : ISecretsManagerClient
         TRequest request,
         JsonTypeInfo<TRequest> requestType,
         JsonTypeInfo<TResponse> responseType,
-        CancellationToken cancellationToken)
+        CancellationToken cancellationToken,
+        Func<TResponse, bool>? isComplete = null)
     {
         var body = JsonSerializer.SerializeToUtf8Bytes(request, requestType);
+        var call = new Call<TResponse>(operation, secretId, body, responseType, isComplete);
         return await _pipeline.ExecuteAsync(
-            static (state, token) => state.Client.SendOnceAsync(state.Operation, state.SecretId, state.Body, state.ResponseType, token),
-            (Client: this, Operation: operation, SecretId: secretId, Body: body, ResponseType: responseType),
+            static (state, token) => state.Client.SendAttemptAsync(state.Call, token),
+            (Client: this, Call: call),
             cancellationToken).ConfigureAwait(false);
     }
 
-    private async ValueTask<TResponse> SendOnceAsync<TResponse>(
-        string operation, string secretId, byte[] body, JsonTypeInfo<TResponse> responseType, CancellationToken cancellationToken)
+    /// <summary>
+    /// One attempt of the retry pipeline: the request, sent once more after a clock skew and once more after expired
+    /// credentials, each at most once.
+    /// </summary>
+    private async ValueTask<TResponse> SendAttemptAsync<TResponse>(Call<TResponse> call, CancellationToken cancellationToken)
     {
+        var mayCorrectClock = true;
+        var mayRefreshCredentials = true;
+        while (true)
+        {
+            var outcome = await SendOnceAsync(call, mayCorrectClock, mayRefreshCredentials, cancellationToken).ConfigureAwait(false);
+            switch (outcome.Resend)
+            {
+                case Resend.None:
+                    return outcome.Value!;
+                case Resend.CorrectedClock:
+                    mayCorrectClock = false;
+                    break;
+                default:
+                    mayRefreshCredentials = false;
+                    break;
+            }
+        }
+    }
+
+    private async ValueTask<Outcome<TResponse>> SendOnceAsync<TResponse>(
+        Call<TResponse> call, bool mayCorrectClock, bool mayRefreshCredentials, CancellationToken cancellationToken)
+    {
+        var (operation, secretId, body, responseType, isComplete) = call;
         using var timeout = new CancellationTokenSource(_options.AttemptTimeout, _timeProvider);
         using var attempt = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
         try
         {
-            using var message = await CreateSignedRequestAsync(operation, secretId, body, attempt.Token).ConfigureAwait(false);
+            var (credentials, keys) = await _credentials.ResolveAsync(_options.AttemptTimeout, attempt.Token, cancellationToken).ConfigureAwait(false);
+            var signedAt = _clockCorrections.CorrectedNow(_endpoint.ServiceUrl, _timeProvider);
+            using var message = await CreateSignedRequestAsync(operation, body, keys, signedAt, attempt.Token).ConfigureAwait(false);
             using var response = await _httpClient
                 .SendAsync(message, HttpCompletionOption.ResponseHeadersRead, attempt.Token)
                 .ConfigureAwait(false);
@@ -237,19 +280,46 @@ internal sealed class SecretsManagerClient : ISecretsManagerClient
 
             if (!response.IsSuccessStatusCode)
             {
-                throw SecretsManagerErrorMapper.FromResponse(operation, secretId, response.StatusCode, response.Headers, content.Span);
+                var failure = SecretsManagerErrorMapper.FromResponse(
+                    operation, secretId, response.StatusCode, response.Headers, content.Span, out var serviceMessage);
+                if (ClockSkew.IsSkew(failure.ErrorCode, serviceMessage, response.Headers, signedAt, out var serverTime))
+                {
+                    var correction = serverTime - _timeProvider.GetUtcNow();
+                    _clockCorrections.Set(_endpoint.ServiceUrl, correction);
+                    Log.ClockSkewCorrected(_logger, operation, _endpoint.ServiceUrl, correction, mayCorrectClock, failure.ErrorCode);
+                    if (mayCorrectClock)
+                    {
+                        return new Outcome<TResponse>(default, Resend.CorrectedClock);
+                    }
+                }
+                else if (failure.Kind == SecretsManagerErrorKind.Authentication &&
+                         SecretsManagerErrorMapper.IsExpiredCredentials(failure.ErrorCode, serviceMessage) &&
+                         mayRefreshCredentials &&
+                         _credentials.Invalidate(credentials))
+                {
+                    Log.CredentialsExpired(_logger, operation, credentials.GetType().Name, failure.ErrorCode);
+                    return new Outcome<TResponse>(default, Resend.FreshCredentials);
+                }
+
+                throw failure;
             }
 
             try
             {
-                return JsonSerializer.Deserialize(content.Span, responseType) ??
-                       throw new JsonException("The response body is the JSON literal null.");
+                var value = JsonSerializer.Deserialize(content.Span, responseType) ??
+                            throw new JsonException("The response body is the JSON literal null.");
+                return isComplete is null || isComplete(value)
+                    ? new Outcome<TResponse>(value, Resend.None)
+                    : throw new JsonException("The response body lacks members every such response has.");
             }
             catch (JsonException ex)
             {
+                // The SDKs retry a success status with an unreadable body: it was most likely damaged in transit
+                // after the status line was sent.
                 throw new SecretsManagerException(
-                    $"Secrets Manager {operation} on '{secretId}' returned a response that is not the expected JSON.",
-                    SecretsManagerErrorKind.InvalidResponse,
+                    $"Secrets Manager {operation} on '{secretId}' answered HTTP {(int)response.StatusCode} with a body that is not " +
+                    "the expected JSON (cut off, not JSON, or the wrong shape).",
+                    SecretsManagerErrorKind.UnreadableSuccessResponse,
                     errorCode: null,
                     response.StatusCode,
                     RequestId(response),
@@ -283,9 +353,9 @@ internal sealed class SecretsManagerClient : ISecretsManagerClient
         }
     }
 
-    private async Task<HttpRequestMessage> CreateSignedRequestAsync(string operation, string secretId, byte[] body, CancellationToken cancellationToken)
+    private async Task<HttpRequestMessage> CreateSignedRequestAsync(
+        string operation, byte[] body, ImmutableCredentials keys, DateTimeOffset signedAt, CancellationToken cancellationToken)
     {
-        var credentials = await ResolveCredentialsAsync(operation, secretId).ConfigureAwait(false);
         var target = "secretsmanager." + operation;
 
         var signingRequest = new AWSSigningRequest
@@ -301,10 +371,10 @@ internal sealed class SecretsManagerClient : ISecretsManagerClient
             signingRequest,
             new AWSSigV4Parameters
             {
-                Credentials = credentials,
+                Credentials = new FixedAwsCredentials(keys),
                 Region = _endpoint.Region,
                 Service = SecretsManagerEndpoint.SigningName,
-                SignedAt = _timeProvider.GetUtcNow().UtcDateTime,
+                SignedAt = signedAt.UtcDateTime,
             },
             cancellationToken).ConfigureAwait(false);
 
@@ -328,28 +398,6 @@ internal sealed class SecretsManagerClient : ISecretsManagerClient
 
         message.Headers.TryAddWithoutValidation("User-Agent", UserAgent);
         return message;
-    }
-
-    private async Task<AWSCredentials> ResolveCredentialsAsync(string operation, string secretId)
-    {
-        if (_options.Credentials is { } credentials)
-        {
-            return credentials;
-        }
-
-        try
-        {
-            return await DefaultAWSCredentialsIdentityResolver.GetCredentialsAsync().ConfigureAwait(false);
-        }
-        catch (AmazonClientException ex)
-        {
-            throw new SecretsManagerException(
-                $"Secrets Manager {operation} on '{secretId}' could not be signed: no AWS credentials were found " +
-                "(environment variables, profile, web identity, container or instance metadata). " +
-                "Set them, or OAuthSecretsOptions.Credentials.",
-                SecretsManagerErrorKind.Authentication,
-                ex);
-        }
     }
 
     private static async Task<ReadOnlyMemory<byte>> ReadBodyAsync(
@@ -397,4 +445,19 @@ internal sealed class SecretsManagerClient : ISecretsManagerClient
 
     private static string? RequestId(HttpResponseMessage response) =>
         response.Headers.TryGetValues("x-amzn-RequestId", out var values) ? values.FirstOrDefault() : null;
+
+    /// <summary>Why an attempt sends its request once more.</summary>
+    private enum Resend
+    {
+        None,
+        CorrectedClock,
+        FreshCredentials,
+    }
+
+    /// <summary>One call: what is sent and how the answer is read.</summary>
+    private sealed record Call<TResponse>(
+        string Operation, string SecretId, byte[] Body, JsonTypeInfo<TResponse> ResponseType, Func<TResponse, bool>? IsComplete);
+
+    /// <summary>The answer of one send: the value, or the reason to send again.</summary>
+    private readonly record struct Outcome<TResponse>(TResponse? Value, Resend Resend);
 }

@@ -1,20 +1,26 @@
 using System.Text.RegularExpressions;
 using Amazon;
+using Amazon.Runtime.Internal.Endpoints.StandardLibrary;
 
 namespace PayPulse.OAuthSecrets.Internal.SecretsManager;
 
-/// <summary>Where Secrets Manager calls go and which Region signs them.</summary>
+/// <summary>
+/// Where Secrets Manager calls go and which Region signs them. Region names, partitions, DNS suffixes and FIPS support
+/// come from AWSSDK.Core's partition data (<see cref="RegionEndpoint"/> and the endpoint rules' <c>Fn.Partition</c>),
+/// so new Regions and partitions resolve without a change here.
+/// </summary>
 internal sealed partial record SecretsManagerEndpoint(Uri ServiceUrl, RegionEndpoint Region)
 {
     internal const string SigningName = "secretsmanager";
 
-    private static readonly string[] FipsRegions =
-    [
-        "us-east-1", "us-east-2", "us-west-1", "us-west-2", "ca-central-1", "ca-west-1", "us-gov-east-1", "us-gov-west-1",
-    ];
-
     /// <summary>Reads an environment variable; replaced in tests.</summary>
     internal delegate string? EnvironmentReader(string name);
+
+    /// <summary>The partition facts the endpoint needs: its name, DNS suffix and whether it has FIPS endpoints.</summary>
+    internal readonly record struct PartitionFacts(string Name, string DnsSuffix, bool SupportsFips);
+
+    /// <summary>Looks up the partition of a Region name; replaced in tests.</summary>
+    internal delegate PartitionFacts PartitionLookup(string regionName);
 
     /// <summary>
     /// Resolves the endpoint from options first, then the standard AWS environment variables.
@@ -27,10 +33,16 @@ internal sealed partial record SecretsManagerEndpoint(Uri ServiceUrl, RegionEndp
     }
 
     /// <summary>Resolves the endpoint, or returns a message that says what is wrong with the configuration.</summary>
-    public static string? TryResolve(OAuthSecretsOptions options, EnvironmentReader environment, out SecretsManagerEndpoint? endpoint)
+    public static string? TryResolve(OAuthSecretsOptions options, EnvironmentReader environment, out SecretsManagerEndpoint? endpoint) =>
+        TryResolve(options, environment, PartitionOf, out endpoint);
+
+    /// <summary>Resolves the endpoint against the given partition data.</summary>
+    internal static string? TryResolve(
+        OAuthSecretsOptions options, EnvironmentReader environment, PartitionLookup partitions, out SecretsManagerEndpoint? endpoint)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(environment);
+        ArgumentNullException.ThrowIfNull(partitions);
         endpoint = null;
 
         var regionName = FirstNonEmpty(options.Region, environment("AWS_REGION"), environment("AWS_DEFAULT_REGION"));
@@ -41,12 +53,13 @@ internal sealed partial record SecretsManagerEndpoint(Uri ServiceUrl, RegionEndp
         }
 
         regionName = regionName.Trim();
-        if (!RegionPattern().IsMatch(regionName))
+        if (!IsWellFormedRegionName(regionName))
         {
             return $"'{regionName}' is not an AWS Region name (expected a name such as 'us-east-1').";
         }
 
         var region = RegionEndpoint.GetBySystemName(regionName);
+        var partition = partitions(regionName);
 
         var explicitUrl = options.ServiceUrl?.ToString() ??
                           FirstNonEmpty(environment("AWS_ENDPOINT_URL_SECRETS_MANAGER"), environment("AWS_ENDPOINT_URL"));
@@ -70,17 +83,49 @@ internal sealed partial record SecretsManagerEndpoint(Uri ServiceUrl, RegionEndp
         var service = SigningName;
         if (options.UseFipsEndpoint)
         {
-            if (Array.IndexOf(FipsRegions, regionName) < 0)
+            // The Secrets Manager endpoint rules: FIPS is offered wherever the partition supports it, at
+            // secretsmanager-fips.{region}.{dnsSuffix}. AWS lists such hosts only in some Regions of a partition; elsewhere
+            // the host does not exist and the call fails as a Network error that names it (see the README).
+            if (!partition.SupportsFips)
             {
-                return $"Secrets Manager has no FIPS endpoint in Region '{regionName}'; FIPS endpoints exist in " +
-                       string.Join(", ", FipsRegions) + ".";
+                return $"Secrets Manager has no FIPS endpoint in Region '{regionName}': its partition '{partition.Name}' " +
+                       "does not support FIPS.";
             }
 
             service = "secretsmanager-fips";
         }
 
-        endpoint = new SecretsManagerEndpoint(new Uri($"https://{service}.{regionName}.{region.PartitionDnsSuffix}/"), region);
+        endpoint = new SecretsManagerEndpoint(new Uri($"https://{service}.{regionName}.{partition.DnsSuffix}/"), region);
         return null;
+    }
+
+    /// <summary>
+    /// Whether <paramref name="regionName"/> is a Region name: lower-case, and either matching the Region pattern of
+    /// one of AWSSDK.Core's partitions (<see cref="RegionEndpoint.AllPartitionRegionRegex"/>) or shaped like one
+    /// (<c>{area}-{name}-{number}</c>, which AWS SDKs place in the <c>aws</c> partition until their data knows better).
+    /// </summary>
+    internal static bool IsWellFormedRegionName(string regionName)
+    {
+        if (!RegionShape().IsMatch(regionName))
+        {
+            return false;
+        }
+
+        foreach (var pattern in RegionEndpoint.AllPartitionRegionRegex)
+        {
+            if (Regex.IsMatch(regionName, pattern, RegexOptions.CultureInvariant, TimeSpan.FromSeconds(1)))
+            {
+                return true;
+            }
+        }
+
+        return GenericRegionShape().IsMatch(regionName);
+    }
+
+    private static PartitionFacts PartitionOf(string regionName)
+    {
+        var partition = Fn.Partition(regionName);
+        return new PartitionFacts(partition.name, partition.dnsSuffix, partition.supportsFIPS);
     }
 
     /// <summary>Whether secrets may be sent to <paramref name="url"/>: https, or http to this machine only.</summary>
@@ -101,6 +146,11 @@ internal sealed partial record SecretsManagerEndpoint(Uri ServiceUrl, RegionEndp
         return null;
     }
 
-    [GeneratedRegex("^[a-z]{2}(?:-[a-z]+){1,3}-[0-9]{1,2}$", RegexOptions.CultureInvariant | RegexOptions.ExplicitCapture, matchTimeoutMilliseconds: 1000)]
-    private static partial Regex RegionPattern();
+    /// <summary>Lower-case letters, digits and inner hyphens only: a DNS label, which every Region name is.</summary>
+    [GeneratedRegex("^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$", RegexOptions.CultureInvariant | RegexOptions.ExplicitCapture, matchTimeoutMilliseconds: 1000)]
+    private static partial Regex RegionShape();
+
+    /// <summary>The shape of a Region no partition pattern knows yet: an area of 2 to 4 letters, 1 to 3 words, a number.</summary>
+    [GeneratedRegex("^[a-z]{2,4}(?:-[a-z]+){1,3}-[0-9]{1,2}$", RegexOptions.CultureInvariant | RegexOptions.ExplicitCapture, matchTimeoutMilliseconds: 1000)]
+    private static partial Regex GenericRegionShape();
 }

@@ -48,12 +48,21 @@ internal static partial class SecretsManagerErrorMapper
 
     /// <summary>Builds the exception for a non-success response.</summary>
     public static SecretsManagerException FromResponse(
-        string operation, string secretId, HttpStatusCode status, HttpResponseHeaders headers, ReadOnlySpan<byte> body)
+        string operation, string secretId, HttpStatusCode status, HttpResponseHeaders headers, ReadOnlySpan<byte> body) =>
+        FromResponse(operation, secretId, status, headers, body, out _);
+
+    /// <summary>
+    /// Builds the exception for a non-success response, and returns the service's own message (unshortened), which
+    /// the clock-skew and expired-credential rules read.
+    /// </summary>
+    public static SecretsManagerException FromResponse(
+        string operation, string secretId, HttpStatusCode status, HttpResponseHeaders headers, ReadOnlySpan<byte> body, out string? serviceMessage)
     {
         ArgumentNullException.ThrowIfNull(headers);
         var (bodyCode, bodyMessage) = ParseBody(body);
         var code = SanitizeCode(HeaderValue(headers, "X-Amzn-ErrorType")) ?? SanitizeCode(bodyCode);
         var message = HeaderValue(headers, "x-amzn-error-message") ?? bodyMessage;
+        serviceMessage = message;
         var requestId = HeaderValue(headers, "x-amzn-RequestId") ?? HeaderValue(headers, "x-amz-request-id");
         var kind = Classify(code, message, status);
 
@@ -120,6 +129,16 @@ internal static partial class SecretsManagerErrorMapper
             _ => SecretsManagerErrorKind.Unknown,
         };
     }
+
+    /// <summary>
+    /// Whether an authentication failure says the session credentials expired (<c>ExpiredTokenException</c>,
+    /// <c>ExpiredToken</c>, or the message AWS sends with an expired session token under another code), so that fresh
+    /// credentials may succeed.
+    /// </summary>
+    public static bool IsExpiredCredentials(string? code, string? message) =>
+        string.Equals(code, "ExpiredTokenException", StringComparison.OrdinalIgnoreCase) ||
+        string.Equals(code, "ExpiredToken", StringComparison.OrdinalIgnoreCase) ||
+        (message is not null && message.Contains("security token included in the request is expired", StringComparison.OrdinalIgnoreCase));
 
     /// <summary>
     /// Keeps the error name of a code such as <c>aws.protocoltests#FooError:http://internal.amazon.com/</c>:
