@@ -8,6 +8,7 @@ using Amazon.Runtime.Credentials;
 using Amazon.Runtime.Signing;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using PayPulse.OAuthSecrets.Internal.Retry;
 using Polly;
 using Polly.Timeout;
 
@@ -40,7 +41,8 @@ internal sealed class SecretsManagerClient : ISecretsManagerClient
         OAuthSecretsOptions options,
         TimeProvider? timeProvider = null,
         ILogger<SecretsManagerClient>? logger = null,
-        Func<double>? jitter = null)
+        Func<double>? jitter = null,
+        RetryBudget? retryBudget = null)
     {
         ArgumentNullException.ThrowIfNull(httpClient);
         ArgumentNullException.ThrowIfNull(endpoint);
@@ -50,6 +52,7 @@ internal sealed class SecretsManagerClient : ISecretsManagerClient
         _options = options;
         _timeProvider = timeProvider ?? TimeProvider.System;
         _logger = logger ?? (ILogger)NullLogger.Instance;
+        RetryBudget = retryBudget ?? RetryBudget.ForSecretsManager(options, _timeProvider);
         _pipeline = TransientRetry.Create(
             options,
             _timeProvider,
@@ -59,8 +62,17 @@ internal sealed class SecretsManagerClient : ISecretsManagerClient
             {
                 var failure = (SecretsManagerException)ex;
                 Log.RetryingSecretsManagerCall(_logger, nextAttempt, _options.MaxAttempts, delay, failure.Kind, failure.ErrorCode, failure);
+            },
+            RetryBudget,
+            ex =>
+            {
+                var failure = (SecretsManagerException)ex;
+                Log.RetryQuotaExhausted(_logger, failure.Kind, failure.ErrorCode, RetryBudget.Quota.Available, RetryBudget.Quota.Capacity, failure);
             });
     }
+
+    /// <summary>Gets the retry quota and rate limiter shared by every call of this client.</summary>
+    public RetryBudget RetryBudget { get; }
 
     /// <summary>Gets the user-agent token added to every request: <c>lib/PayPulse.OAuthSecrets#version</c>.</summary>
     public static string UserAgent { get; } = "lib/PayPulse.OAuthSecrets#" + LibraryInfo.Version;
