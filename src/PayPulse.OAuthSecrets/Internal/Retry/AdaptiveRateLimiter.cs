@@ -101,35 +101,55 @@ internal sealed class AdaptiveRateLimiter
         }
     }
 
+    /// <summary>Gets the tokens in the bucket now (fractions included).</summary>
+    public double AvailableTokens
+    {
+        get
+        {
+            lock (_gate)
+            {
+                Refill(Now());
+                return _capacity;
+            }
+        }
+    }
+
     /// <summary>
     /// Waits until a token is available and takes it; returns at once while no throttle has been seen. The wait runs on
     /// the library's <see cref="TimeProvider"/> and ends early only by <paramref name="cancellationToken"/>.
     /// </summary>
     public async ValueTask AcquireAsync(CancellationToken cancellationToken)
     {
-        while (true)
+        cancellationToken.ThrowIfCancellationRequested();
+        while (!TryAcquire(out var wait))
         {
-            cancellationToken.ThrowIfCancellationRequested();
-            TimeSpan wait;
-            lock (_gate)
+            await Task.Delay(wait, _timeProvider, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// Takes a token if one is available (always, while no throttle has been seen); otherwise tells how long until one
+    /// is due, in whole milliseconds rounded up so that the token is there when the wait ends.
+    /// </summary>
+    public bool TryAcquire(out TimeSpan wait)
+    {
+        lock (_gate)
+        {
+            wait = TimeSpan.Zero;
+            if (!_enabled)
             {
-                if (!_enabled)
-                {
-                    return;
-                }
-
-                Refill(Now());
-                if (_capacity >= 1)
-                {
-                    _capacity -= 1;
-                    return;
-                }
-
-                // Whole milliseconds, rounded up, so that the token is there when the wait ends.
-                wait = TimeSpan.FromMilliseconds(Math.Max(1, Math.Ceiling((1 - _capacity) / _fillRate * 1000)));
+                return true;
             }
 
-            await Task.Delay(wait, _timeProvider, cancellationToken).ConfigureAwait(false);
+            Refill(Now());
+            if (_capacity >= 1)
+            {
+                _capacity -= 1;
+                return true;
+            }
+
+            wait = TimeSpan.FromMilliseconds(Math.Max(1, Math.Ceiling((1 - _capacity) / _fillRate * 1000)));
+            return false;
         }
     }
 
