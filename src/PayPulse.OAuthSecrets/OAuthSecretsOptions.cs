@@ -49,6 +49,16 @@ public sealed class OAuthSecretsOptions
     public int MaxAttempts { get; set; } = 3;
 
     /// <summary>
+    /// Gets or sets how Secrets Manager calls are retried, as the AWS SDKs' <c>retry_mode</c>:
+    /// <see cref="SecretsManagerRetryMode.Standard"/> (the default) pays for each retry from a retry quota of 500 tokens
+    /// shared by all calls of the client (5 per retry, 10 after a timeout, given back on success), so that an outage
+    /// does not multiply the load by <see cref="MaxAttempts"/>; <see cref="SecretsManagerRetryMode.Adaptive"/> adds a
+    /// client-side rate limiter that slows attempts down after throttling answers. Default:
+    /// <see cref="SecretsManagerRetryMode.Standard"/>. Google token requests are retried without either.
+    /// </summary>
+    public SecretsManagerRetryMode RetryMode { get; set; } = SecretsManagerRetryMode.Standard;
+
+    /// <summary>
     /// Gets or sets how long one attempt of a Secrets Manager call may take before it counts as a transient timeout.
     /// Default: 10 seconds. Range: 100 milliseconds to 5 minutes.
     /// </summary>

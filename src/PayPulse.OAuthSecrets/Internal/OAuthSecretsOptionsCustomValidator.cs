@@ -34,6 +34,11 @@ internal sealed class OAuthSecretsOptionsCustomValidator : IValidateOptions<OAut
         Range(builder, nameof(options.RefreshBeforeExpiry), options.RefreshBeforeExpiry, TimeSpan.Zero, TimeSpan.FromMinutes(30));
         Range(builder, nameof(options.RefreshTimeout), options.RefreshTimeout, TimeSpan.FromSeconds(1), TimeSpan.FromMinutes(5));
 
+        if (!Enum.IsDefined(options.RetryMode))
+        {
+            builder.AddError($"must be {nameof(SecretsManagerRetryMode.Standard)} or {nameof(SecretsManagerRetryMode.Adaptive)} (it is {options.RetryMode})", nameof(options.RetryMode));
+        }
+
         if (options.TokenEndpoint is not { IsAbsoluteUri: true } endpoint || !SecretsManagerEndpoint.IsHttpsOrLoopback(endpoint))
         {
             builder.AddError("must be an absolute https URL (http only to a loopback address)", nameof(options.TokenEndpoint));

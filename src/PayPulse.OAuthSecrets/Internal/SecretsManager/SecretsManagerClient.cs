@@ -7,6 +7,7 @@ using Amazon.Runtime;
 using Amazon.Runtime.Signing;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using PayPulse.OAuthSecrets.Internal.Retry;
 using Polly;
 using Polly.Timeout;
 
@@ -50,7 +51,8 @@ internal sealed class SecretsManagerClient : ISecretsManagerClient
         ILogger<SecretsManagerClient>? logger = null,
         Func<double>? jitter = null,
         ClockCorrections? clockCorrections = null,
-        Func<Task<AWSCredentials>>? resolveDefaultCredentials = null)
+        Func<Task<AWSCredentials>>? resolveDefaultCredentials = null,
+        RetryBudget? retryBudget = null)
     {
         ArgumentNullException.ThrowIfNull(httpClient);
         ArgumentNullException.ThrowIfNull(endpoint);
@@ -62,6 +64,7 @@ internal sealed class SecretsManagerClient : ISecretsManagerClient
         _logger = logger ?? (ILogger)NullLogger.Instance;
         _clockCorrections = clockCorrections ?? ClockCorrections.Shared;
         _credentials = new AwsCredentialSource(options.Credentials, resolveDefaultCredentials);
+        RetryBudget = retryBudget ?? RetryBudget.ForSecretsManager(options, _timeProvider);
         _pipeline = TransientRetry.Create(
             options,
             _timeProvider,
@@ -71,8 +74,17 @@ internal sealed class SecretsManagerClient : ISecretsManagerClient
             {
                 var failure = (SecretsManagerException)ex;
                 Log.RetryingSecretsManagerCall(_logger, nextAttempt, _options.MaxAttempts, delay, failure.Kind, failure.ErrorCode, failure);
+            },
+            RetryBudget,
+            ex =>
+            {
+                var failure = (SecretsManagerException)ex;
+                Log.RetryQuotaExhausted(_logger, failure.Kind, failure.ErrorCode, RetryBudget.Quota.Available, RetryBudget.Quota.Capacity, failure);
             });
     }
+
+    /// <summary>Gets the retry quota and rate limiter shared by every call of this client.</summary>
+    public RetryBudget RetryBudget { get; }
 
     /// <summary>Gets the user-agent token added to every request: <c>lib/PayPulse.OAuthSecrets#version</c>.</summary>
     public static string UserAgent { get; } = "lib/PayPulse.OAuthSecrets#" + LibraryInfo.Version;
