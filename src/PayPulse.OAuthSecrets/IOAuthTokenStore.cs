@@ -6,7 +6,8 @@ namespace PayPulse.OAuthSecrets;
 /// </summary>
 /// <remarks>
 /// User ids are 1 to 128 ASCII letters, digits and <c>_+=.@-</c>; any other id throws <see cref="ArgumentException"/>
-/// before a request is made. Service failures throw <see cref="SecretsManagerException"/>; a stored secret that is not
+/// before a request is made, and before anything is traced, measured or logged, so an invalid id never reaches
+/// telemetry. Service failures throw <see cref="SecretsManagerException"/>; a stored secret that is not
 /// a valid bundle throws <see cref="OAuthSecretFormatException"/>.
 /// </remarks>
 public interface IOAuthTokenStore

@@ -207,6 +207,54 @@ public sealed class PythonInteropTests : IAsyncLifetime
         ShouldBePythonOnlyValue(document.GetProperty(PythonOnlyKey));
     }
 
+    [Fact]
+    public async Task PythonRefreshOfABundleWithoutGoogleAccount_IsNoAccount_RewritesKeepItsKeys_AndAnAccountIsNoSwitch()
+    {
+        await using var google = RotatingOAuthServer.Start();
+        await using var lambda = await PythonLambdaWriter.StartAsync(_fixture.ServiceUrl);
+        var userId = NewUserId();
+        var secret = _prefix + userId;
+        var grant = google.Connect("109876543210987654321");
+        await Store.StoreAsync(userId, new OAuthTokenGrant(grant.AccessToken, grant.RefreshToken, TimeSpan.FromSeconds(grant.ExpiresIn)), googleUser: null);
+
+        // The token refresh Lambda rebuilds the document with "" / false for the account it does not have.
+        var refreshed = await lambda.RefreshAsync(secret, google);
+        refreshed.GetProperty("wrote").GetBoolean().Should().BeTrue(refreshed.GetRawText());
+        var written = refreshed.GetProperty("document");
+        written.GetProperty("google_user_id").GetString().Should().BeEmpty();
+        written.GetProperty("google_verified_email").GetBoolean().Should().BeFalse();
+
+        // Another process (a fresh container) reads it, as the next Lambda invocation would.
+        await using var other = TokenStoreHost.Create(_fixture.ServiceUrl, _prefix);
+        var read = (await other.Store.GetAsync(userId))!;
+        read.GoogleUser.Should().BeNull("an empty google_user_id is no Google account");
+        read.AccessToken.Should().Be(written.GetProperty("access_token").GetString());
+
+        // A library rewrite invents no account and keeps the keys the Python side wrote.
+        var updated = await other.Store.UpdateAsync(userId, new OAuthTokenGrant("ya29.dotnet-update", null, TimeSpan.FromSeconds(3599)));
+        updated.GoogleUser.Should().BeNull();
+        var afterUpdate = await PythonTokenBundleScript.ReadAsync(_fixture.ServiceUrl, secret);
+        ShouldHaveNoProblems(afterUpdate);
+        Keys(afterUpdate).Should().Equal(_contractKeys);
+        var document = afterUpdate.GetProperty("document");
+        document.GetProperty("access_token").GetString().Should().Be("ya29.dotnet-update");
+        document.GetProperty("google_user_id").GetString().Should().BeEmpty();
+        document.GetProperty("google_email").GetString().Should().BeEmpty();
+        document.GetProperty("google_name").GetString().Should().BeEmpty();
+        document.GetProperty("google_verified_email").GetBoolean().Should().BeFalse();
+
+        // Connecting an account afterwards is no switch, keeps the (rotated) refresh token, and is what Python reads.
+        var account = new GoogleUserInfo("109876543210987654321", "python.user@example.com", "Python User", VerifiedEmail: true);
+        var stored = await other.Store.StoreAsync(userId, new OAuthTokenGrant("ya29.dotnet-connect", null, TimeSpan.FromSeconds(3599)), account);
+        stored.AccountSwitched.Should().BeFalse();
+        stored.Bundle.RefreshToken.Should().Be(written.GetProperty("refresh_token").GetString());
+        var again = await lambda.RefreshAsync(secret, google);
+        again.GetProperty("wrote").GetBoolean().Should().BeTrue(again.GetRawText());
+        again.GetProperty("document").GetProperty("google_user_id").GetString().Should().Be(account.Id);
+        await using var third = TokenStoreHost.Create(_fixture.ServiceUrl, _prefix);
+        (await third.Store.GetAsync(userId))!.GoogleUser.Should().Be(account);
+    }
+
     private static string NewUserId() => "py" + Guid.NewGuid().ToString("N");
 
     private static string[] Keys(JsonElement report) =>

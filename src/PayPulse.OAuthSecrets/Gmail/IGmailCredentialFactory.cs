@@ -17,7 +17,12 @@ public interface IGmailCredentialFactory
     /// <param name="userId">The PayPulse user id.</param>
     /// <param name="cancellationToken">Stops waiting; a refresh shared with other callers goes on.</param>
     /// <returns>The user's credential.</returns>
+    /// <exception cref="ArgumentException">The user id is invalid (see <see cref="IOAuthTokenStore"/>): thrown before any
+    /// call, and before anything is traced, measured or logged.</exception>
     /// <exception cref="OAuthTokenNotFoundException">The user has no stored tokens: they must connect Gmail.</exception>
+    /// <exception cref="OAuthSecretFormatException">The stored secret is not a valid token bundle. Stored expiry edge
+    /// cases (<c>expires_at</c> at either end of the calendar, <c>created_at</c> after it, an out-of-range
+    /// <c>expires_in</c>) are not errors: an expired token is refreshed, a far-future one is used.</exception>
     /// <exception cref="OAuthTokenRevokedException">Google refused the refresh token; the secret was deleted.</exception>
     /// <exception cref="OAuthTokenRefreshException">The refresh failed otherwise; see <see cref="OAuthTokenRefreshException.IsTransient"/>.</exception>
     /// <exception cref="OAuthSecretsConfigurationException">No Google OAuth client id is configured or stored.</exception>

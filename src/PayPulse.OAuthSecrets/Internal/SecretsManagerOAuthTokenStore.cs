@@ -117,6 +117,7 @@ internal sealed class SecretsManagerOAuthTokenStore : IOAuthTokenStore
         Func<TState, string, CancellationToken, Task<T>> core,
         CancellationToken cancellationToken)
     {
+        SecretNames.ValidateUserId(userId);
         cancellationToken.ThrowIfCancellationRequested();
         var operation = _telemetry.StartStoreOperation(call, userId, _timeProvider);
         T result;

@@ -24,17 +24,24 @@ internal sealed class PersistingAuthorizationCodeFlow(
 
     public IDataStore? DataStore => null;
 
+    /// <summary>
+    /// The bundle as Google's <see cref="TokenResponse"/>, issued now: the seconds left until <c>expires_at</c>, at
+    /// least 0 (an expired token, <c>0001-01-01T00:00:00</c> included) and at most
+    /// <see cref="OAuthTokenBundleExtensions.MaxLifetime"/> (a far-future one, <c>9999-12-31T23:59:59.999999</c>
+    /// included), because Google's library adds them to <see cref="TokenResponse.IssuedUtc"/> and would overflow.
+    /// </summary>
     public static TokenResponse ToTokenResponse(OAuthTokenBundle bundle, TimeProvider timeProvider)
     {
         var now = timeProvider.GetUtcNow();
         var remaining = bundle.ExpiresAt - now;
+        var maxSeconds = (long)OAuthTokenBundleExtensions.MaxLifetime.TotalSeconds;
         return new TokenResponse
         {
             AccessToken = bundle.AccessToken,
             RefreshToken = bundle.RefreshToken,
             TokenType = bundle.TokenType,
             Scope = bundle.Scope,
-            ExpiresInSeconds = Math.Max(0, (long)remaining.TotalSeconds),
+            ExpiresInSeconds = Math.Clamp((long)remaining.TotalSeconds, 0, maxSeconds),
             IssuedUtc = now.UtcDateTime,
         };
     }

@@ -32,16 +32,22 @@ internal sealed class UserRefreshCoordinator(
     /// <param name="userId">The user.</param>
     /// <param name="basis">The stored bundle, with its version, that the refresh starts from.</param>
     /// <param name="cancellationToken">Stops this caller's wait only.</param>
-    public Task<OAuthTokenBundle> RefreshAsync(string userId, StoredBundle basis, CancellationToken cancellationToken) =>
-        Join(userId, basis, depth: 0).WaitAsync(cancellationToken);
+    /// <exception cref="ArgumentException">The user id is invalid: thrown before any log, activity or metric.</exception>
+    public Task<OAuthTokenBundle> RefreshAsync(string userId, StoredBundle basis, CancellationToken cancellationToken)
+    {
+        SecretNames.ValidateUserId(userId);
+        return Join(userId, basis, depth: 0).WaitAsync(cancellationToken);
+    }
 
     /// <summary>
     /// A credential's own refresh (before expiry, on expiry, or after a 401 from Gmail): uses tokens already refreshed
     /// in this process or elsewhere (another access token than <paramref name="rejectedAccessToken"/>, not expiring),
     /// else refreshes what is stored.
     /// </summary>
+    /// <exception cref="ArgumentException">The user id is invalid: thrown before any log, activity or metric.</exception>
     public async Task<OAuthTokenBundle> RefreshForCredentialAsync(string userId, string? rejectedAccessToken, CancellationToken cancellationToken)
     {
+        SecretNames.ValidateUserId(userId);
         if (store.States.Known(userId) is { } known && Replaces(known.Bundle, rejectedAccessToken))
         {
             return AlreadyRefreshed(userId, known.Bundle);

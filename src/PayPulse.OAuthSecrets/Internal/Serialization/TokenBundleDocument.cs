@@ -8,6 +8,21 @@ namespace PayPulse.OAuthSecrets.Internal.Serialization;
 /// The SecretString of a user's secret, in the format the Python Lambdas share. Known keys are written in the Python
 /// writer's order; keys this library does not know are kept, in their order, on every rewrite.
 /// </summary>
+/// <remarks>
+/// Edge cases read as a sane bundle, never as an overflow:
+/// <list type="bullet">
+/// <item><c>expires_at</c> is kept as stored over the whole calendar (<c>0001-01-01T00:00:00</c> is an expired token,
+/// <c>9999-12-31T23:59:59.999999</c> a valid one); one whose offset puts it outside the calendar is not a timestamp.</item>
+/// <item><c>created_at</c> is kept as stored, even after <c>expires_at</c>; when it is missing it is
+/// <c>expires_at - expires_in</c>, at least <see cref="DateTimeOffset.MinValue"/>.</item>
+/// <item><c>expires_in</c> is informational: when it is negative, not finite or beyond
+/// <see cref="OAuthTokenBundleExtensions.MaxLifetime"/> it is unknown, like a missing one: <c>expires_at - created_at</c>
+/// when that lies within zero and the maximum, else zero.</item>
+/// <item>A missing or empty <c>google_user_id</c> is no Google account (the Python refresh writes <c>""</c> for one);
+/// the Google keys it came with are written back as they were while the bundle has no account, so a rewrite neither
+/// invents an account nor drops keys the Python side wrote.</item>
+/// </list>
+/// </remarks>
 internal sealed class TokenBundleDocument
 {
     public const string AccessTokenKey = "access_token";
@@ -34,15 +49,21 @@ internal sealed class TokenBundleDocument
         Indented = false,
     };
 
-    // Ten years: far beyond any token lifetime, and small enough that date arithmetic cannot overflow.
-    private const double MaxSeconds = 10 * 366 * 24 * 3600;
+    private static readonly string[] GoogleKeys = [GoogleUserIdKey, GoogleEmailKey, GoogleNameKey, GoogleVerifiedEmailKey];
 
     private readonly IReadOnlyList<KeyValuePair<string, JsonNode?>> _unknown;
 
-    private TokenBundleDocument(OAuthTokenBundle bundle, IReadOnlyList<KeyValuePair<string, JsonNode?>> unknown)
+    // The Google keys of a stored document that holds no account (google_user_id missing or ""), as stored.
+    private readonly IReadOnlyList<KeyValuePair<string, JsonNode?>> _noAccountGoogleKeys;
+
+    private TokenBundleDocument(
+        OAuthTokenBundle bundle,
+        IReadOnlyList<KeyValuePair<string, JsonNode?>> unknown,
+        IReadOnlyList<KeyValuePair<string, JsonNode?>> noAccountGoogleKeys)
     {
         Bundle = bundle;
         _unknown = unknown;
+        _noAccountGoogleKeys = noAccountGoogleKeys;
     }
 
     /// <summary>Gets the bundle the document holds.</summary>
@@ -52,10 +73,10 @@ internal sealed class TokenBundleDocument
     public IEnumerable<string> UnknownKeys => _unknown.Select(p => p.Key);
 
     /// <summary>A new document with no unknown keys.</summary>
-    public static TokenBundleDocument Create(OAuthTokenBundle bundle) => new(bundle, []);
+    public static TokenBundleDocument Create(OAuthTokenBundle bundle) => new(bundle, [], []);
 
-    /// <summary>The same unknown keys around another bundle.</summary>
-    public TokenBundleDocument With(OAuthTokenBundle bundle) => new(bundle, _unknown);
+    /// <summary>The same unknown keys (and stored no-account Google keys) around another bundle.</summary>
+    public TokenBundleDocument With(OAuthTokenBundle bundle) => new(bundle, _unknown, _noAccountGoogleKeys);
 
     /// <summary>Reads a SecretString; throws <see cref="OAuthSecretFormatException"/> naming the bad field.</summary>
     public static TokenBundleDocument Parse(string secretName, string json, string defaultScope)
@@ -78,10 +99,8 @@ internal sealed class TokenBundleDocument
             var accessToken = RequiredString(secretName, root, AccessTokenKey);
             var expiresAt = RequiredTimestamp(secretName, root, ExpiresAtKey);
             var createdAt = OptionalTimestamp(secretName, root, CreatedAtKey);
-            var expiresInSeconds = OptionalNumber(secretName, root, ExpiresInKey);
-            var expiresIn = expiresInSeconds is { } seconds
-                ? TimeSpan.FromSeconds(seconds)
-                : createdAt is { } created ? expiresAt - created : TimeSpan.Zero;
+            var expiresIn = ExpiresIn(OptionalNumber(secretName, root, ExpiresInKey), expiresAt, createdAt);
+            var googleUser = ReadGoogleUser(secretName, root);
 
             var bundle = new OAuthTokenBundle
             {
@@ -91,14 +110,17 @@ internal sealed class TokenBundleDocument
                 ExpiresIn = expiresIn,
                 Scope = OptionalString(secretName, root, ScopeKey) ?? defaultScope,
                 TokenType = NullIfEmpty(OptionalString(secretName, root, TokenTypeKey)) ?? "Bearer",
-                CreatedAt = createdAt ?? expiresAt - expiresIn,
-                GoogleUser = ReadGoogleUser(secretName, root),
+                CreatedAt = createdAt ?? Before(expiresAt, expiresIn),
+                GoogleUser = googleUser,
             };
 
             var unknown = root.Where(p => !KnownKeys.Contains(p.Key))
                 .Select(p => new KeyValuePair<string, JsonNode?>(p.Key, p.Value?.DeepClone()))
                 .ToArray();
-            return new TokenBundleDocument(bundle, unknown);
+            KeyValuePair<string, JsonNode?>[] noAccountGoogleKeys = googleUser is null
+                ? GoogleKeys.Where(root.ContainsKey).Select(k => new KeyValuePair<string, JsonNode?>(k, root[k]?.DeepClone())).ToArray()
+                : [];
+            return new TokenBundleDocument(bundle, unknown, noAccountGoogleKeys);
         }
         catch (ArgumentException)
         {
@@ -136,19 +158,12 @@ internal sealed class TokenBundleDocument
                 writer.WriteString(GoogleNameKey, user.Name ?? string.Empty);
                 writer.WriteBoolean(GoogleVerifiedEmailKey, user.VerifiedEmail);
             }
-
-            foreach (var (key, value) in _unknown)
+            else
             {
-                writer.WritePropertyName(key);
-                if (value is null)
-                {
-                    writer.WriteNullValue();
-                }
-                else
-                {
-                    value.WriteTo(writer);
-                }
+                WriteAll(writer, _noAccountGoogleKeys);
             }
+
+            WriteAll(writer, _unknown);
 
             writer.WriteEndObject();
         }
@@ -156,15 +171,60 @@ internal sealed class TokenBundleDocument
         return System.Text.Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length);
     }
 
+    private static void WriteAll(Utf8JsonWriter writer, IReadOnlyList<KeyValuePair<string, JsonNode?>> properties)
+    {
+        foreach (var (key, value) in properties)
+        {
+            writer.WritePropertyName(key);
+            if (value is null)
+            {
+                writer.WriteNullValue();
+            }
+            else
+            {
+                value.WriteTo(writer);
+            }
+        }
+    }
+
+    /// <summary>
+    /// The stored <c>expires_in</c> when it is a sane lifetime; else (missing, negative, not finite, beyond
+    /// <see cref="OAuthTokenBundleExtensions.MaxLifetime"/>) <c>expires_at - created_at</c> when that is one; else zero.
+    /// </summary>
+    private static TimeSpan ExpiresIn(double? storedSeconds, DateTimeOffset expiresAt, DateTimeOffset? createdAt)
+    {
+        var max = OAuthTokenBundleExtensions.MaxLifetime;
+        if (storedSeconds is { } seconds && double.IsFinite(seconds) && seconds >= 0 && seconds <= max.TotalSeconds)
+        {
+            return TimeSpan.FromSeconds(seconds);
+        }
+
+        if (createdAt is not { } created)
+        {
+            return TimeSpan.Zero;
+        }
+
+        // Two dates of the calendar are at most about 10,000 years apart, well within TimeSpan.
+        var derived = expiresAt - created;
+        return derived >= TimeSpan.Zero && derived <= max ? derived : TimeSpan.Zero;
+    }
+
+    /// <summary><paramref name="value"/> minus <paramref name="span"/> (not negative), at least <see cref="DateTimeOffset.MinValue"/>.</summary>
+    private static DateTimeOffset Before(DateTimeOffset value, TimeSpan span) =>
+        value - DateTimeOffset.MinValue < span ? DateTimeOffset.MinValue : value - span;
+
+    /// <summary>
+    /// The stored Google account, or <see langword="null"/> when <c>google_user_id</c> is missing or empty: the Python
+    /// refresh writes <c>""</c> (and <c>google_email: ""</c>, <c>google_name: ""</c>, <c>google_verified_email: false</c>)
+    /// for a user without one. The other keys are still type-checked.
+    /// </summary>
     private static GoogleUserInfo? ReadGoogleUser(string secretName, JsonObject root)
     {
-        var id = OptionalString(secretName, root, GoogleUserIdKey) ?? string.Empty;
+        var id = OptionalString(secretName, root, GoogleUserIdKey);
         var email = OptionalString(secretName, root, GoogleEmailKey) ?? string.Empty;
         var name = NullIfEmpty(OptionalString(secretName, root, GoogleNameKey));
         var verified = OptionalBoolean(secretName, root, GoogleVerifiedEmailKey) ?? false;
-        var present = root.ContainsKey(GoogleUserIdKey) || root.ContainsKey(GoogleEmailKey) ||
-                      root.ContainsKey(GoogleNameKey) || root.ContainsKey(GoogleVerifiedEmailKey);
-        return present ? new GoogleUserInfo(id, email, name, verified) : null;
+        return string.IsNullOrEmpty(id) ? null : new GoogleUserInfo(id, email, name, verified);
     }
 
     private static string? NullIfEmpty(string? value) => string.IsNullOrEmpty(value) ? null : value;
@@ -201,10 +261,8 @@ internal sealed class TokenBundleDocument
             throw new OAuthSecretFormatException(secretName, key, $"must be a number but is a JSON {Describe(node)}");
         }
 
-        var value = node.GetValue<double>();
-        return double.IsFinite(value) && value >= 0 && value <= MaxSeconds
-            ? value
-            : throw new OAuthSecretFormatException(secretName, key, "is out of range");
+        // Any JSON number reads as a double: beyond its range as an infinity, which the caller treats as unknown.
+        return node.GetValue<double>();
     }
 
     private static bool? OptionalBoolean(string secretName, JsonObject root, string key)
