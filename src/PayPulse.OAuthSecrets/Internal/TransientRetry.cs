@@ -24,12 +24,16 @@ internal static class TransientRetry
     /// <param name="jitter">A random number in [0, 1] per wait.</param>
     /// <param name="isTransient">Which failures are retried.</param>
     /// <param name="onRetry">Told the failure, the number of the next attempt (1-based) and the wait before it.</param>
+    /// <param name="delayOverride">
+    /// The wait a failure itself asks for (a server's <c>Retry-After</c>), used instead of the backoff; null for none.
+    /// </param>
     public static ResiliencePipeline Create(
         OAuthSecretsOptions options,
         TimeProvider timeProvider,
         Func<double> jitter,
         Func<Exception, bool> isTransient,
-        Action<Exception, int, TimeSpan> onRetry)
+        Action<Exception, int, TimeSpan> onRetry,
+        Func<Exception, TimeSpan?>? delayOverride = null)
     {
         if (options.MaxAttempts <= 1)
         {
@@ -42,6 +46,7 @@ internal static class TransientRetry
                 MaxRetryAttempts = options.MaxAttempts - 1,
                 ShouldHandle = args => ValueTask.FromResult(args.Outcome.Exception is { } ex && isTransient(ex)),
                 DelayGenerator = args => ValueTask.FromResult<TimeSpan?>(
+                    (args.Outcome.Exception is { } ex ? delayOverride?.Invoke(ex) : null) ??
                     BackoffDelay(args.AttemptNumber, options.RetryBaseDelay, options.MaxRetryDelay, jitter())),
                 OnRetry = args =>
                 {
