@@ -85,6 +85,18 @@ public sealed class RefreshTelemetryTests : IDisposable
     }
 
     [Fact]
+    public async Task Refresh_Redirect_IsReportedAsRedirect()
+    {
+        _host.Seed("u-1", TimeSpan.FromMinutes(1));
+        _host.TokenEndpoint.Then(HttpStatusCode.Found, "{}", ("Location", "https://elsewhere.example/token"));
+
+        await FluentActions.Awaiting(() => _host.Factory.CreateAsync("u-1")).Should().ThrowAsync<OAuthTokenRefreshException>();
+
+        _refreshes.GetMeasurementSnapshot().Should().ContainSingle()
+            .Which.Tags[OAuthSecretsTelemetry.ErrorTypeTag].Should().Be("redirect", "the library's own codes are allow-listed");
+    }
+
+    [Fact]
     public async Task Refresh_TokensRefreshedByAnotherProcess_IsCountedAsAlreadyRefreshed()
     {
         _host.Seed("u-1", TimeSpan.FromMinutes(30));

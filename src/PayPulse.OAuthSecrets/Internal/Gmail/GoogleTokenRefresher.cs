@@ -131,12 +131,6 @@ internal sealed class GoogleTokenRefresher : IDisposable
             // Google.Apis.Auth fails this way on a response body it cannot read (an empty 200, say).
             throw InvalidResponse(userId, "a response with no body", ex);
         }
-        catch (Newtonsoft.Json.JsonException ex)
-        {
-            // A JSON body whose values do not fit a token response (an expires_in that is no number, say). Newtonsoft's
-            // message may quote the body: not kept.
-            throw InvalidResponse(userId, $"a body Google.Apis.Auth could not read ({ex.GetType().Name})", null);
-        }
         catch (TokenEndpointResponseException ex)
         {
             throw new OAuthTokenRefreshException(
