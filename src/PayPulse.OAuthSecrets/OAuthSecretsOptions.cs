@@ -73,7 +73,9 @@ public sealed class OAuthSecretsOptions
 
     /// <summary>
     /// Gets or sets the cap of the wait between attempts. Default: 20 seconds, as in the AWS SDKs.
-    /// Range: 0 to 5 minutes.
+    /// Range: 0 to 5 minutes. A <c>Retry-After</c> from Google's token endpoint (on 429 or 503) replaces the backoff
+    /// when it is at most this long; when it is longer, the refresh is not retried and fails with
+    /// <see cref="OAuthTokenRefreshException.RetryAfter"/> set.
     /// </summary>
     public TimeSpan MaxRetryDelay { get; set; } = TimeSpan.FromSeconds(20);
 

@@ -51,8 +51,20 @@ public sealed class OAuthTokenRefreshException : OAuthSecretsException
     /// <summary>Gets the user whose token was being refreshed, when known.</summary>
     public string? UserId { get; }
 
-    /// <summary>Gets Google's OAuth error code, such as <c>invalid_client</c> or <c>unauthorized_client</c>, if it sent one.</summary>
+    /// <summary>
+    /// Gets a short machine code for the failure: Google's OAuth error code (such as <c>invalid_client</c> or
+    /// <c>temporarily_unavailable</c>) when it sent one that looks like a code (lowercase letters and underscores, at most
+    /// 64 characters), otherwise one of the library's own: <c>timeout</c>, <c>network_error</c>, <c>invalid_response</c>,
+    /// <c>empty_response</c>, <c>redirect</c>, <c>missing_refresh_token</c>, <c>unexpected_error</c>.
+    /// </summary>
     public string? ErrorCode { get; }
+
+    /// <summary>
+    /// Gets the wait the token endpoint asked for with <c>Retry-After</c> on its last 429 or 503 answer, or
+    /// <see langword="null"/> when it sent none. When this is longer than <see cref="OAuthSecretsOptions.MaxRetryDelay"/>
+    /// the library did not retry; trying again before it has passed is likely to be refused again.
+    /// </summary>
+    public TimeSpan? RetryAfter { get; internal init; }
 
     /// <summary>Gets the token endpoint's HTTP status, or <see langword="null"/> when no response arrived.</summary>
     public HttpStatusCode? StatusCode { get; }

@@ -32,7 +32,7 @@ internal sealed class OAuthSecretsTelemetry
         "invalid_request", "invalid_client", "invalid_grant", "unauthorized_client", "unsupported_grant_type",
         "invalid_scope", "access_denied", "server_error", "temporarily_unavailable", "rate_limit_exceeded",
         "timeout", "network_error", "unexpected_error", "invalid_response", "empty_response",
-        "missing_refresh_token",
+        "missing_refresh_token", "redirect",
     };
 
     private readonly Histogram<double>? _storeDuration;

@@ -29,6 +29,9 @@ internal static class TransientRetry
     /// <param name="onRetry">Told the failure, the number of the next attempt (1-based) and the wait before it.</param>
     /// <param name="budget">The client's retry quota and rate limiter; <see langword="null"/> for none.</param>
     /// <param name="onQuotaExhausted">Told the transient failure that is not retried because the quota cannot pay.</param>
+    /// <param name="delayOverride">
+    /// The wait a failure itself asks for (a server's <c>Retry-After</c>), used instead of the backoff; null for none.
+    /// </param>
     public static ResiliencePipeline Create(
         OAuthSecretsOptions options,
         TimeProvider timeProvider,
@@ -36,7 +39,8 @@ internal static class TransientRetry
         Func<Exception, bool> isTransient,
         Action<Exception, int, TimeSpan> onRetry,
         RetryBudget? budget = null,
-        Action<Exception>? onQuotaExhausted = null)
+        Action<Exception>? onQuotaExhausted = null,
+        Func<Exception, TimeSpan?>? delayOverride = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         if (options.MaxAttempts <= 1 && budget?.RateLimiter is null)
@@ -52,6 +56,7 @@ internal static class TransientRetry
                 MaxRetryAttempts = options.MaxAttempts - 1,
                 ShouldHandle = args => ValueTask.FromResult(ShouldRetry(args.Outcome.Exception, args.AttemptNumber, args.Context)),
                 DelayGenerator = args => ValueTask.FromResult<TimeSpan?>(
+                    (args.Outcome.Exception is { } ex ? delayOverride?.Invoke(ex) : null) ??
                     BackoffDelay(args.AttemptNumber, options.RetryBaseDelay, options.MaxRetryDelay, jitter())),
                 OnRetry = args =>
                 {

@@ -198,13 +198,34 @@ public sealed class LoopbackHttpServer : IAsyncDisposable
         return new RecordedHttpRequest(request.HttpMethod, request.Url?.AbsolutePath ?? "/", headers, body, form);
     }
 
-    private static async Task WriteAsync(HttpListenerResponse response, LoopbackResponse answer, CancellationToken cancellationToken)
+    private static async Task WriteAsync(HttpListenerResponse response, LoopbackResponse answer, CancellationToken stopping)
     {
         var bytes = Encoding.UTF8.GetBytes(answer.Body);
         response.StatusCode = (int)answer.StatusCode;
         response.ContentType = answer.ContentType;
-        response.ContentLength64 = bytes.Length;
-        await response.OutputStream.WriteAsync(bytes, cancellationToken);
+        foreach (var (name, value) in answer.Headers)
+        {
+            response.Headers[name] = value;
+        }
+
+        if (answer.Chunked)
+        {
+            response.SendChunked = true;
+        }
+        else
+        {
+            response.ContentLength64 = answer.AnnouncedLength ?? bytes.Length;
+        }
+
+        await response.OutputStream.WriteAsync(bytes, CancellationToken.None);
+        if (answer.HoldAfterBody)
+        {
+            await response.OutputStream.FlushAsync(CancellationToken.None);
+
+            // Ends in OperationCanceledException when the server stops: the connection is aborted, never completed.
+            await Task.Delay(Timeout.Infinite, stopping);
+        }
+
         response.Close();
     }
 
@@ -270,7 +291,7 @@ public sealed class LoopbackHttpServer : IAsyncDisposable
                 answer = new LoopbackResponse(HttpStatusCode.InternalServerError, $"responder failed: {ex}", "text/plain; charset=utf-8");
             }
 
-            await WriteAsync(context.Response, answer, CancellationToken.None);
+            await WriteAsync(context.Response, answer, stopping);
         }
         catch (Exception ex) when (ex is OperationCanceledException or HttpListenerException or IOException or ObjectDisposedException or InvalidOperationException)
         {

@@ -1,3 +1,5 @@
+using System.Net;
+
 namespace PayPulse.OAuthSecrets.IntegrationTests.Infrastructure;
 
 /// <summary>Building blocks for <see cref="LoopbackResponder"/> scripts.</summary>
@@ -24,4 +26,28 @@ public static class LoopbackResponders
             return await then(request, cancellationToken);
         };
     }
+
+    /// <summary>
+    /// A body far larger than any token response: 128 KiB of a JSON access token sent at once, then nothing more until
+    /// the server stops. With <paramref name="announceLength"/> the headers announce 10 MB; otherwise it is chunked.
+    /// A client that reads the whole body never gets to the end of it.
+    /// </summary>
+    public static LoopbackResponder OversizedBody(HttpStatusCode statusCode, bool announceLength) => Fixed(
+        new LoopbackResponse(statusCode, "{\"access_token\":\"ya29." + new string('a', 128 * 1024))
+        {
+            AnnouncedLength = announceLength ? 10L * 1024 * 1024 : null,
+            Chunked = !announceLength,
+            HoldAfterBody = true,
+        });
+
+    /// <summary>A redirect to <paramref name="location"/>, with a token-looking body a client that follows it might use.</summary>
+    public static LoopbackResponder Redirect(HttpStatusCode statusCode, string location) => Fixed(
+        new LoopbackResponse(statusCode, """{"access_token":"ya29.from-a-redirect","expires_in":3599}""")
+        {
+            Headers = [new("Location", location)],
+        });
+
+    /// <summary><paramref name="statusCode"/> (429 or 503) with <paramref name="body"/> and <c>Retry-After: <paramref name="retryAfter"/></c>.</summary>
+    public static LoopbackResponder RetryAfter(HttpStatusCode statusCode, string body, string retryAfter) => Fixed(
+        new LoopbackResponse(statusCode, body) { Headers = [new("Retry-After", retryAfter)] });
 }

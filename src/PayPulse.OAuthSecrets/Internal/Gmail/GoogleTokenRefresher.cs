@@ -40,13 +40,15 @@ internal sealed class GoogleTokenRefresher : IDisposable
             options,
             timeProvider,
             jitter ?? Random.Shared.NextDouble,
-            static ex => ex is OAuthTokenRefreshException { IsTransient: true },
+            // A Retry-After longer than MaxRetryDelay is not cut short (the answer would likely be the same): no retry.
+            ex => ex is OAuthTokenRefreshException { IsTransient: true } failure && !(failure.RetryAfter > options.MaxRetryDelay),
             (ex, nextAttempt, delay) =>
             {
                 var failure = (OAuthTokenRefreshException)ex;
                 Log.RetryingTokenRefresh(
                     logger, failure.UserId ?? string.Empty, failure.ErrorCode, (int?)failure.StatusCode, nextAttempt, options.MaxAttempts, delay);
-            });
+            },
+            delayOverride: static ex => (ex as OAuthTokenRefreshException)?.RetryAfter);
     }
 
     /// <summary>The shared Google flow, created on first use with the client id; no allocation once it exists.</summary>
@@ -114,17 +116,25 @@ internal sealed class GoogleTokenRefresher : IDisposable
     {
         using var timeout = new CancellationTokenSource(_options.AttemptTimeout, _timeProvider);
         using var attempt = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
+        var observed = TokenEndpointAttempt.Begin();
         try
         {
             var response = await flow.RefreshTokenAsync(userId, refreshToken, attempt.Token).ConfigureAwait(false);
-            return string.IsNullOrWhiteSpace(response?.AccessToken)
+            return response is null
                 ? throw InvalidResponse(userId, "a success response without an access token", null)
-                : response;
+                : TokenResponseRules.Problem(response) is { } problem
+                    ? throw InvalidResponse(userId, problem, null)
+                    : response;
         }
         catch (NullReferenceException ex)
         {
             // Google.Apis.Auth fails this way on a response body it cannot read (an empty 200, say).
             throw InvalidResponse(userId, "a response with no body", ex);
+        }
+        catch (TokenEndpointResponseException ex)
+        {
+            throw new OAuthTokenRefreshException(
+                $"Google's token endpoint answered the refresh for user '{userId}' with {ex.Message}.", userId, ex.ErrorCode, ex.StatusCode, isTransient: false, ex);
         }
         catch (TokenResponseException ex) when (string.Equals(ex.Error?.Error, "invalid_grant", StringComparison.Ordinal))
         {
@@ -132,18 +142,7 @@ internal sealed class GoogleTokenRefresher : IDisposable
         }
         catch (TokenResponseException ex)
         {
-            var code = ex.Error?.Error;
-            var transient = IsTransientStatus(ex.StatusCode);
-            var description = ex.Error?.ErrorDescription;
-            throw new OAuthTokenRefreshException(
-                $"Google's token endpoint refused to refresh the token of user '{userId}': {code ?? "no error code"}" +
-                $"{(ex.StatusCode is { } s ? $" (HTTP {(int)s})" : string.Empty)}" +
-                $"{(string.IsNullOrWhiteSpace(description) ? string.Empty : ": " + Truncate(description))}.",
-                userId,
-                code,
-                ex.StatusCode,
-                transient,
-                ex);
+            throw Refused(ex, userId, refreshToken, observed.RetryAfterDelay(_timeProvider));
         }
         // Any cancellation the caller did not ask for is a timeout: ours, HttpClient.Timeout, or one from a handler
         // added to the named HttpClient (a resilience handler, say).
@@ -168,8 +167,53 @@ internal sealed class GoogleTokenRefresher : IDisposable
         }
     }
 
+    /// <summary>
+    /// An error answer as a typed exception. Google's code is kept when it looks like one; anything else (the English
+    /// sentence Google.Apis.Auth puts there for a body that is not JSON, say) is <c>invalid_response</c>. Texts from the
+    /// answer are repeated only when safe to quote, and the original exception is kept only when all of them are.
+    /// </summary>
+    private OAuthTokenRefreshException Refused(TokenResponseException ex, string userId, string refreshToken, TimeSpan? retryAfter)
+    {
+        var code = ex.Error?.Error;
+        var description = ex.Error?.ErrorDescription;
+        var status = ex.StatusCode is { } s ? $" (HTTP {(int)s})" : string.Empty;
+        var codeIsSafe = TokenResponseRules.IsSafeToQuote(code, refreshToken);
+        var descriptionIsSafe = string.IsNullOrWhiteSpace(description) || TokenResponseRules.IsSafeToQuote(description, refreshToken);
+        var uriIsSafe = string.IsNullOrEmpty(ex.Error?.ErrorUri) || TokenResponseRules.IsSafeToQuote(ex.Error.ErrorUri, refreshToken);
+        var quoted = string.IsNullOrWhiteSpace(description) ? string.Empty
+            : descriptionIsSafe ? ": " + description
+            : " (its description is not repeated)";
+        var wait = retryAfter is { } after
+            ? after > _options.MaxRetryDelay
+                ? $"; it asked to retry after {after.TotalSeconds:0.###} s, longer than MaxRetryDelay ({_options.MaxRetryDelay.TotalSeconds:0.###} s), so it was not retried"
+                : $"; it asked to retry after {after.TotalSeconds:0.###} s"
+            : string.Empty;
+        string message;
+        string errorCode;
+        if (TokenResponseRules.IsErrorCode(code) && !code!.Contains(refreshToken, StringComparison.Ordinal))
+        {
+            errorCode = code!;
+            message = $"Google's token endpoint refused to refresh the token of user '{userId}': {code}{status}{quoted}{wait}.";
+        }
+        else
+        {
+            errorCode = "invalid_response";
+            var what = code is null ? "no error code" : codeIsSafe ? $"\"{code}\"" : "an error that is not an OAuth error code";
+            message = $"Google's token endpoint answered the refresh for user '{userId}' with {what}{status}{quoted}{wait}.";
+        }
+
+        return new OAuthTokenRefreshException(
+            message,
+            userId,
+            errorCode,
+            ex.StatusCode,
+            IsTransientStatus(ex.StatusCode),
+            (code is null || codeIsSafe) && descriptionIsSafe && uriIsSafe ? ex : null)
+        {
+            RetryAfter = retryAfter,
+        };
+    }
+
     private static OAuthTokenRefreshException InvalidResponse(string userId, string what, Exception? inner) =>
         new($"Google's token endpoint answered the refresh for user '{userId}' with {what}.", userId, "invalid_response", isTransient: false, inner);
-
-    private static string Truncate(string text) => text.Length <= 200 ? text : text[..200] + "…";
 }

@@ -2,7 +2,10 @@ using Google.Apis.Http;
 
 namespace PayPulse.OAuthSecrets.Internal.Gmail;
 
-/// <summary>Google.Apis' HTTP client factory over our handler chain: pooled connections, empty error bodies made readable.</summary>
+/// <summary>
+/// Google.Apis' HTTP client factory over our handler chain: pooled connections, no redirects followed, bodies capped,
+/// <c>Retry-After</c> kept, empty error bodies made readable.
+/// </summary>
 internal sealed class TokenEndpointHttpClientFactory(Func<HttpMessageHandler> primaryHandler) : HttpClientFactory
 {
     public static SocketsHttpHandler CreatePrimaryHandler() => new()
@@ -14,5 +17,5 @@ internal sealed class TokenEndpointHttpClientFactory(Func<HttpMessageHandler> pr
     };
 
     protected override HttpMessageHandler CreateHandler(CreateHttpClientArgs args) =>
-        new EmptyErrorBodyHandler { InnerHandler = primaryHandler() };
+        new EmptyErrorBodyHandler { InnerHandler = new TokenEndpointResponseHandler { InnerHandler = primaryHandler() } };
 }
