@@ -226,7 +226,8 @@ public sealed class SecretsManagerClientSigningTests : IDisposable
         await _time.WaitForTimerAsync(_options.AttemptTimeout);
         _time.Advance(_options.AttemptTimeout);
 
-        var ex = (await FluentActions.Awaiting(() => call).Should().ThrowAsync<SecretsManagerException>()).Which;
+        // Bounded in real time too: an unbounded resolution fails this test instead of hanging it.
+        var ex = (await FluentActions.Awaiting(() => call.WaitAsync(TimeSpan.FromSeconds(10))).Should().ThrowAsync<SecretsManagerException>()).Which;
         ex.Kind.Should().Be(SecretsManagerErrorKind.Timeout);
         ex.IsTransient.Should().BeTrue();
         ex.Message.Should().Contain("credentials");
@@ -243,7 +244,7 @@ public sealed class SecretsManagerClientSigningTests : IDisposable
         var call = CreateClient().GetSecretValueAsync("n", cancel.Token);
         await cancel.CancelAsync();
 
-        await FluentActions.Awaiting(() => call).Should().ThrowAsync<OperationCanceledException>();
+        await FluentActions.Awaiting(() => call.WaitAsync(TimeSpan.FromSeconds(10))).Should().ThrowAsync<OperationCanceledException>();
     }
 
     [Fact]
