@@ -376,7 +376,7 @@ internal sealed class SecretsManagerOAuthTokenStore : IOAuthTokenStore
         StoredBundle? written = null;
         try
         {
-            var outcome = await UpsertAsync(name, document.ToJson(), token, secretLikelyExists: existing is not null, allowLostRace, cancellationToken)
+            var outcome = await UpsertAsync(name, SecretString(name, document), token, secretLikelyExists: existing is not null, allowLostRace, cancellationToken)
                 .ConfigureAwait(false);
             if (outcome != UpsertOutcome.LostRace)
             {
@@ -456,7 +456,7 @@ internal sealed class SecretsManagerOAuthTokenStore : IOAuthTokenStore
         {
             try
             {
-                await _client.PutSecretValueAsync(name, document.ToJson(), version, PendingStage, cancellationToken).ConfigureAwait(false);
+                await _client.PutSecretValueAsync(name, SecretString(name, document), version, PendingStage, cancellationToken).ConfigureAwait(false);
                 await _client.UpdateSecretVersionStageAsync(name, CurrentStage, version, basis.VersionId, cancellationToken).ConfigureAwait(false);
                 known = new StoredBundle(document, version);
                 return (known, null);
@@ -487,6 +487,20 @@ internal sealed class SecretsManagerOAuthTokenStore : IOAuthTokenStore
         {
             state.CompleteWrite(ticket, known, _timeProvider.GetTimestamp());
         }
+    }
+
+    /// <summary>
+    /// The document as the secret's value. One that would pass Secrets Manager's 64 KiB (keys written by other code
+    /// make most of it) is refused with a typed error before any call; nothing is written.
+    /// </summary>
+    private static string SecretString(string name, TokenBundleDocument document)
+    {
+        var json = document.ToJson();
+        var bytes = System.Text.Encoding.UTF8.GetByteCount(json);
+        return bytes <= SecretsManagerLimits.MaxSecretStringBytes
+            ? json
+            : throw new OAuthSecretFormatException(
+                name, null, $"the bundle would be {bytes} bytes, over Secrets Manager's {SecretsManagerLimits.MaxSecretStringBytes}-byte limit");
     }
 
     /// <summary>Whether <paramref name="stored"/> still holds the grant that was refreshed (or its rotated refresh token).</summary>

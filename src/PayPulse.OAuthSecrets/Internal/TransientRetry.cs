@@ -55,8 +55,10 @@ internal static class TransientRetry
             {
                 MaxRetryAttempts = options.MaxAttempts - 1,
                 ShouldHandle = args => ValueTask.FromResult(ShouldRetry(args.Outcome.Exception, args.AttemptNumber, args.Context)),
+                // A server's wait replaces the backoff; a zero one (or a date already past) does not, so that
+                // "Retry-After: 0" never makes every attempt go back to back.
                 DelayGenerator = args => ValueTask.FromResult<TimeSpan?>(
-                    (args.Outcome.Exception is { } ex ? delayOverride?.Invoke(ex) : null) ??
+                    (args.Outcome.Exception is { } ex && delayOverride?.Invoke(ex) is { } asked && asked > TimeSpan.Zero ? asked : (TimeSpan?)null) ??
                     BackoffDelay(args.AttemptNumber, options.RetryBaseDelay, options.MaxRetryDelay, jitter())),
                 OnRetry = args =>
                 {

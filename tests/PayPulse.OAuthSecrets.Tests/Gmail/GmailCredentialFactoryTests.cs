@@ -389,6 +389,22 @@ public sealed class GmailCredentialFactoryTests : IDisposable
     }
 
     [Fact]
+    public async Task CreateAsync_RefreshedBundleWouldPassTheSecretSizeLimit_HandsOutTheTokensAndWritesNothing()
+    {
+        // Keys written by other code fill most of the 64 KiB; Google's legal 8,000-character token tips it over.
+        _host.Seed("u-1", TimeSpan.FromMinutes(1), extra: ",\"python_blob\":\"" + new string('x', 60_000) + "\"");
+        var accessToken = "ya29." + new string('a', 7_990);
+        _host.TokenEndpoint.Then(HttpStatusCode.OK, GmailTestHost.TokenJson(accessToken: accessToken));
+        var before = _host.Secrets.GetSecretString("gmail/user/u-1");
+
+        var credential = await _host.Factory.CreateAsync("u-1");
+
+        credential.Token.AccessToken.Should().Be(accessToken);
+        _host.Secrets.GetSecretString("gmail/user/u-1").Should().Be(before);
+        _host.Logs.GetSnapshot().Should().Contain(r => r.Id.Id == 2006 && r.Exception is OAuthSecretFormatException);
+    }
+
+    [Fact]
     public async Task CreateAsync_ClientIdFromItsSecret_IsReadOnceAndTrimmed()
     {
         _host.Options.GoogleClientId = null;

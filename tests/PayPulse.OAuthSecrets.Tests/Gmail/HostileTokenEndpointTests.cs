@@ -59,6 +59,21 @@ public sealed class HostileTokenEndpointTests : IDisposable
         _host.TokenEndpoint.Requests.Should().HaveCount(2);
     }
 
+    [Theory]
+    [InlineData("0")]
+    [InlineData("Thu, 01 Jan 2026 00:00:00 GMT")]
+    public async Task CreateAsync_RetryAfterZeroOrPast_TakesTheBackoffRatherThanRetryingAtOnce(string retryAfter)
+    {
+        _host.TokenEndpoint.Then(HttpStatusCode.ServiceUnavailable, "{}", ("Retry-After", retryAfter)).Then(HttpStatusCode.OK, GmailTestHost.TokenJson());
+
+        var call = _host.Factory.CreateAsync("u-1");
+        await _host.Time.WaitForTimerAsync(TimeSpan.FromSeconds(2));
+        _host.TokenEndpoint.Requests.Should().ContainSingle("the retry waits for the backoff");
+        _host.Time.Advance(TimeSpan.FromSeconds(2));
+
+        (await call.WaitAsync(TimeSpan.FromSeconds(10))).Token.AccessToken.Should().Be("ya29.refreshed");
+    }
+
     [Fact]
     public async Task CreateAsync_RetryAfterOnAnotherStatus_IsIgnored()
     {

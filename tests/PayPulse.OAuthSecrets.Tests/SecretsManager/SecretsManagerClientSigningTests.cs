@@ -92,6 +92,22 @@ public sealed class SecretsManagerClientSigningTests : IDisposable
         }
     }
 
+    [Theory]
+    [InlineData("Fri, 31 Dec 9999 23:59:59 GMT")]
+    [InlineData("Mon, 01 Jan 0001 00:00:00 GMT")]
+    public async Task SkewWithAnAbsurdDate_IsNotCorrected_SoLaterCallsStillWork(string date)
+    {
+        _handler
+            .Then(HttpStatusCode.BadRequest, """{"__type":"RequestTimeTooSkewed","message":"skewed"}""", ("Date", date))
+            .Then(HttpStatusCode.OK, SecretValueJson);
+        var client = CreateClient();
+
+        await FluentActions.Awaiting(() => client.GetSecretValueAsync("n")).Should().ThrowAsync<SecretsManagerException>();
+        _time.Advance(TimeSpan.FromSeconds(5));
+        (await client.GetSecretValueAsync("n")).VersionId.Should().Be("v1", "a broken Date must not poison the endpoint's clock");
+        _corrections.Get(Endpoint).Should().Be(TimeSpan.Zero);
+    }
+
     [Fact]
     public async Task SkewThatPersists_IsANonTransientAuthenticationFailure_AfterOneResend()
     {

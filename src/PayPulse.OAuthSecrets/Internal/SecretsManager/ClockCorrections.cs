@@ -38,6 +38,12 @@ internal sealed class ClockCorrections
     public DateTimeOffset CorrectedNow(Uri endpoint, TimeProvider timeProvider)
     {
         ArgumentNullException.ThrowIfNull(timeProvider);
-        return timeProvider.GetUtcNow() + Get(endpoint);
+        var now = timeProvider.GetUtcNow();
+        var offset = Get(endpoint);
+
+        // Saturating: a correction can never make signing throw.
+        return offset > TimeSpan.Zero
+            ? (DateTimeOffset.MaxValue - now < offset ? DateTimeOffset.MaxValue : now + offset)
+            : (now - DateTimeOffset.MinValue < -offset ? DateTimeOffset.MinValue : now + offset);
     }
 }

@@ -25,6 +25,9 @@ internal static class ClockSkew
         "InvalidSignatureException", "SignatureDoesNotMatch", "AuthFailure",
     };
 
+    /// <summary>The largest correction believed: a server time further off than this is not a clock.</summary>
+    internal static readonly TimeSpan MaxCorrection = TimeSpan.FromDays(365);
+
     /// <summary>
     /// Whether the failure is a clock skew; when it is, <paramref name="serverTime"/> is the service's time.
     /// </summary>
@@ -44,6 +47,13 @@ internal static class ClockSkew
 
         if (!TryGetServerTime(headers, message, out serverTime))
         {
+            return false;
+        }
+
+        if ((serverTime - signedAt).Duration() > MaxCorrection)
+        {
+            // Not a clock: a broken Date (a proxy's, an emulator's). Correcting by it would break every later call.
+            serverTime = default;
             return false;
         }
 
