@@ -9,7 +9,7 @@ using PayPulse.OAuthSecrets.Internal.SecretsManager;
 namespace PayPulse.OAuthSecrets.IntegrationTests;
 
 /// <summary>
-/// The retry quota against moto through <see cref="FaultInjectingProxy"/>: during an outage, N concurrent calls with
+/// The retry quota against moto through <see cref="LoopbackAwsProxy"/>: during an outage, N concurrent calls with
 /// MaxAttempts = 3 send at most N + 500 / 5 attempts in all, where retrying every call would send 3 × N.
 /// </summary>
 [Collection(MotoCollection.Name)]
@@ -19,7 +19,10 @@ public sealed class SecretsManagerRetryQuotaIntegrationTests : IAsyncLifetime
     private const int MaxAttempts = 3;
 
     private readonly MotoFixture _moto;
-    private FaultInjectingProxy _proxy = null!;
+    private LoopbackAwsProxy _proxy = null!;
+    private Func<ProxiedRequest, InjectedResponse?>? _fault;
+    private int _injected;
+    private int _countedFrom;
     private ServiceProvider _services = null!;
     private string _secret = null!;
 
@@ -30,7 +33,16 @@ public sealed class SecretsManagerRetryQuotaIntegrationTests : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        _proxy = FaultInjectingProxy.Start(_moto.ServiceUrl);
+        _proxy = LoopbackAwsProxy.Start(_moto.ServiceUrl, request =>
+        {
+            var answer = Volatile.Read(ref _fault)?.Invoke(request);
+            if (answer is not null)
+            {
+                Interlocked.Increment(ref _injected);
+            }
+
+            return answer;
+        });
         _services = new ServiceCollection()
             .AddPayPulseOAuthSecrets(o =>
             {
@@ -50,13 +62,30 @@ public sealed class SecretsManagerRetryQuotaIntegrationTests : IAsyncLifetime
 
     public async Task DisposeAsync()
     {
-        _proxy.ClearFaults();
+        ClearFaults();
         await Client.DeleteSecretAsync(_secret, forceDeleteWithoutRecovery: true);
         await _services.DisposeAsync();
         await _proxy.DisposeAsync();
     }
 
     private ISecretsManagerClient Client => _services.GetRequiredService<ISecretsManagerClient>();
+
+    /// <summary>Requests the proxy saw since the last <see cref="ResetCounts"/>, injected and forwarded alike.</summary>
+    private int RequestCount => _proxy.Requests.Count - Volatile.Read(ref _countedFrom);
+
+    private int InjectedCount => Volatile.Read(ref _injected);
+
+    private int ForwardedCount => RequestCount - InjectedCount;
+
+    private void Inject(Func<ProxiedRequest, InjectedResponse?> fault) => Volatile.Write(ref _fault, fault);
+
+    private void ClearFaults() => Volatile.Write(ref _fault, null);
+
+    private void ResetCounts()
+    {
+        Volatile.Write(ref _countedFrom, _proxy.Requests.Count);
+        Volatile.Write(ref _injected, 0);
+    }
 
     [Fact]
     public async Task Outage_ConcurrentCalls_SendAtMostOneAttemptEachPlusWhatTheQuotaPaysFor()
@@ -70,18 +99,18 @@ public sealed class SecretsManagerRetryQuotaIntegrationTests : IAsyncLifetime
 
         failures.Should().HaveCount(Calls).And.AllSatisfy(ex => ex.IsTransient.Should().BeTrue());
         failures.Select(ex => ex.Kind).Distinct().Should().BeSubsetOf([SecretsManagerErrorKind.ServiceUnavailable, SecretsManagerErrorKind.Throttled]);
-        _proxy.ForwardedCount.Should().Be(0);
-        _proxy.RequestCount.Should().BeInRange(Calls, bound);
+        ForwardedCount.Should().Be(0);
+        RequestCount.Should().BeInRange(Calls, bound);
 
         // Secrets Manager is back: calls succeed at once, and each success gives one token back.
-        _proxy.ClearFaults();
-        _proxy.ResetCounts();
+        ClearFaults();
+        ResetCounts();
         for (var i = 0; i < 10; i++)
         {
             (await Client.GetSecretValueAsync(_secret)).SecretString.Should().Be("{}");
         }
 
-        _proxy.ForwardedCount.Should().Be(10);
+        ForwardedCount.Should().Be(10);
         ((SecretsManagerClient)Client).RetryBudget.Quota.Available.Should().Be(10);
     }
 
@@ -102,34 +131,34 @@ public sealed class SecretsManagerRetryQuotaIntegrationTests : IAsyncLifetime
         var failures = await CallConcurrentlyAsync(client);
 
         failures.Should().HaveCount(Calls);
-        _proxy.RequestCount.Should().Be(Calls * MaxAttempts)
+        RequestCount.Should().Be(Calls * MaxAttempts)
             .And.BeGreaterThan(Calls + (RetryQuota.DefaultCapacity / RetryQuota.RetryCost));
     }
 
     [Fact]
     public async Task Proxy_ForwardsToMoto_InjectsFaultsByPredicate_AndCountsBoth()
     {
-        _proxy.ResetCounts();
-        _proxy.InjectWhen(
-            r => r.Header("X-Amz-Target") == "secretsmanager.DescribeSecret",
-            _ => new LoopbackResponse(HttpStatusCode.BadRequest, """{"__type":"AccessDeniedException","message":"injected"}""", "application/x-amz-json-1.1"));
+        ResetCounts();
+        Inject(r => r.Operation == "DescribeSecret"
+            ? InjectedResponse.Json(HttpStatusCode.BadRequest, """{"__type":"AccessDeniedException","message":"injected"}""")
+            : null);
 
         (await Client.GetSecretValueAsync(_secret)).SecretString.Should().Be("{}");
         var denied = await FluentActions.Awaiting(() => Client.DescribeSecretAsync(_secret)).Should().ThrowAsync<SecretsManagerException>();
 
         denied.Which.Kind.Should().Be(SecretsManagerErrorKind.AccessDenied);
-        _proxy.RequestCount.Should().Be(2);
-        _proxy.ForwardedCount.Should().Be(1);
-        _proxy.InjectedCount.Should().Be(1);
+        RequestCount.Should().Be(2);
+        ForwardedCount.Should().Be(1);
+        InjectedCount.Should().Be(1);
     }
 
     private void InjectOutage()
     {
-        _proxy.ResetCounts();
+        ResetCounts();
         var answered = 0;
-        _proxy.InjectAll(_ => Interlocked.Increment(ref answered) % 2 == 0
-            ? new LoopbackResponse(HttpStatusCode.ServiceUnavailable, """{"__type":"ServiceUnavailable","message":"injected outage"}""", "application/x-amz-json-1.1")
-            : new LoopbackResponse(HttpStatusCode.BadRequest, """{"__type":"ThrottlingException","message":"Rate exceeded"}""", "application/x-amz-json-1.1"));
+        Inject(_ => Interlocked.Increment(ref answered) % 2 == 0
+            ? InjectedResponse.Json(HttpStatusCode.ServiceUnavailable, """{"__type":"ServiceUnavailable","message":"injected outage"}""")
+            : InjectedResponse.Json(HttpStatusCode.BadRequest, """{"__type":"ThrottlingException","message":"Rate exceeded"}"""));
     }
 
     private async Task<SecretsManagerException[]> CallConcurrentlyAsync(ISecretsManagerClient client)
