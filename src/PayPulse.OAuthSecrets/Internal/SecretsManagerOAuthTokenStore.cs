@@ -135,6 +135,10 @@ internal sealed class SecretsManagerOAuthTokenStore : IOAuthTokenStore
         return result;
     }
 
+    /// <summary>The error for a user with no stored tokens, naming their secret.</summary>
+    internal OAuthTokenNotFoundException NotFound(string userId) =>
+        new(userId, SecretNames.ForUser(_options.SecretNamePrefix, userId), null);
+
     /// <summary>Gets the per-user states this store keeps (shared with the Gmail credential factory).</summary>
     internal UserTokenStates States => _states;
 

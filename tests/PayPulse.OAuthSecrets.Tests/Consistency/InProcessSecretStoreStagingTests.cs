@@ -96,7 +96,7 @@ public sealed class InProcessSecretStoreStagingTests
     }
 
     [Fact]
-    public async Task ManyConditionalWrites_KeepOnlyAFewUnlabeledVersions()
+    public async Task ManyConditionalWrites_EachOneBecomesCurrentInTurn()
     {
         var current = await SeedAsync();
         for (var i = 0; i < 50; i++)
@@ -104,6 +104,7 @@ public sealed class InProcessSecretStoreStagingTests
             var next = SecretsManagerLimits.NewClientRequestToken();
             await Client.PutSecretValueAsync(Name, "value " + i, next, "PRIVATE");
             await Client.UpdateSecretVersionStageAsync(Name, "AWSCURRENT", next, current);
+            (await Client.GetSecretValueAsync(Name)).VersionId.Should().Be(next);
             current = next;
         }
 

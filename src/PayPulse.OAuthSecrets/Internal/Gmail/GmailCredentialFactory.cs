@@ -21,7 +21,7 @@ internal sealed class GmailCredentialFactory(
 
         // Within BundleCacheDuration a bundle this process knows, not expiring, costs no call.
         var stored = await store.GetStoredAsync(userId, cancellationToken).ConfigureAwait(false)
-                     ?? throw new OAuthTokenNotFoundException(userId, SecretNames.ForUser(options.SecretNamePrefix, userId), null);
+                     ?? throw store.NotFound(userId);
         var bundle = stored.Bundle;
         if (bundle.IsExpired(timeProvider, options.RefreshBeforeExpiry))
         {

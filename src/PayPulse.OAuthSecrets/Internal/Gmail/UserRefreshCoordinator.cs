@@ -54,7 +54,7 @@ internal sealed class UserRefreshCoordinator(
         }
 
         var stored = await store.ReadAsync(userId, cancellationToken).ConfigureAwait(false)
-                     ?? throw new OAuthTokenNotFoundException(userId, SecretNames.ForUser(options.SecretNamePrefix, userId), null);
+                     ?? throw store.NotFound(userId);
         if (Replaces(stored.Bundle, rejectedAccessToken))
         {
             return AlreadyRefreshed(userId, stored.Bundle);
@@ -137,7 +137,7 @@ internal sealed class UserRefreshCoordinator(
         }
 
         var fresh = await store.ReadAsync(userId, CancellationToken.None).ConfigureAwait(false)
-                    ?? throw new OAuthTokenNotFoundException(userId, SecretNames.ForUser(options.SecretNamePrefix, userId), null);
+                    ?? throw store.NotFound(userId);
         if (IsUsable(fresh.Bundle) && !string.Equals(fresh.RefreshToken, stale.RefreshToken, StringComparison.Ordinal))
         {
             return fresh.Bundle;
@@ -215,7 +215,7 @@ internal sealed class UserRefreshCoordinator(
         if (state.IsEvicted)
         {
             // Deleted in this process while refreshing: never served.
-            throw new OAuthTokenNotFoundException(userId, SecretNames.ForUser(options.SecretNamePrefix, userId), null);
+            throw store.NotFound(userId);
         }
 
         var bundle = written switch
