@@ -200,17 +200,25 @@ internal sealed class UserTokenState
         }
     }
 
-    /// <summary>Marks the state as evicted: its bundle and refreshes are forgotten and nothing is installed any more.</summary>
-    public void Evict()
+    /// <summary>
+    /// Marks the state as evicted: its bundle and refreshes are forgotten and nothing is installed any more. Returns a
+    /// new state that keeps only the memory of rotated-away refresh tokens: it names tokens that must never be
+    /// presented again, not anything to serve, so a delete does not erase it.
+    /// </summary>
+    public UserTokenState Evict()
     {
+        var successor = new UserTokenState();
         lock (_gate)
         {
             _evicted = true;
             _generation++;
             _known = null;
             _flights.Clear();
+            successor._rotations.AddRange(_rotations);
             _rotations.Clear();
         }
+
+        return successor;
     }
 
     /// <summary>

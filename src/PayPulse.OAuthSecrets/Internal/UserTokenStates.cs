@@ -47,7 +47,8 @@ internal sealed class UserTokenStates(TimeProvider timeProvider, OAuthSecretsOpt
     {
         if (_states.TryRemove(userId, out var state))
         {
-            state.Evict();
+            // The next state keeps the consumed-token memory (and nothing else) of the evicted one.
+            _states.TryAdd(userId, state.Evict());
         }
     }
 

@@ -151,6 +151,21 @@ public sealed class UserTokenStateTests
     }
 
     [Fact]
+    public void States_Evict_KeepsTheMemoryOfRotatedAwayRefreshTokens()
+    {
+        var states = new UserTokenStates(_time, new OAuthSecretsOptions());
+        states.For("u-1").RecordRotation("1//consumed", Stored("v2").Bundle, _time.GetTimestamp());
+
+        states.Evict("u-1");
+
+        // A read that started before the delete may still hand a caller the consumed token: it is never presented.
+        states.For("u-1").JoinOrStart("1//consumed", _ => true, () => throw new InvalidOperationException("must not start"), out var successor)
+            .Should().BeNull();
+        successor.Should().NotBeNull();
+        states.Known("u-1").Should().BeNull();
+    }
+
+    [Fact]
     public void States_CacheDurationZero_NothingIsKnown()
     {
         var states = new UserTokenStates(_time, new OAuthSecretsOptions { BundleCacheDuration = TimeSpan.Zero });
