@@ -8,6 +8,9 @@ namespace PayPulse.OAuthSecrets;
 /// <see cref="OAuthSecretsOptions.UseInProcessSecretStore"/> is set: for local development, samples and the unit tests
 /// of code that uses this library. It follows Secrets Manager's rules for names, sizes, creation, idempotent writes,
 /// versions and staging labels, and errors, so the token store behaves as it does against AWS. Nothing is persisted. Thread-safe.
+/// <c>AddPayPulseOAuthSecrets</c> registers one as a singleton: with <see cref="OAuthSecretsOptions.UseInProcessSecretStore"/>
+/// set, resolve it from the container to seed or inspect the secrets the library uses, named
+/// <c>{SecretNamePrefix}{userId}</c>.
 /// </summary>
 public sealed class InProcessSecretStore : ISecretsManagerClient
 {

@@ -136,7 +136,9 @@ public sealed class OAuthSecretsOptions
     /// <summary>
     /// Gets or sets a value indicating whether secrets are kept in this process (<see cref="InProcessSecretStore"/>)
     /// instead of AWS Secrets Manager: for local development, samples and tests. Same names, JSON and merge rules;
-    /// nothing is persisted. Default: <see langword="false"/>.
+    /// nothing is persisted. The container's <see cref="InProcessSecretStore"/> singleton is the store used, so tests can
+    /// resolve it to seed or inspect secrets. When the container first uses it, the library logs one warning (event 3002,
+    /// <c>InProcessSecretStoreInUse</c>). Default: <see langword="false"/>.
     /// </summary>
     public bool UseInProcessSecretStore { get; set; }
 

@@ -3,7 +3,8 @@ using System.Text;
 namespace PayPulse.OAuthSecrets;
 
 /// <summary>
-/// A user's stored Google token bundle, as read from the secret <c>gmail/user/{userId}</c>.
+/// A user's stored Google token bundle, as read from the secret <c>{SecretNamePrefix}{userId}</c>
+/// (<see cref="OAuthSecretsOptions.SecretNamePrefix"/>, <c>gmail/user/</c> by default).
 /// <see cref="ToString"/> never prints the tokens.
 /// </summary>
 public sealed record OAuthTokenBundle

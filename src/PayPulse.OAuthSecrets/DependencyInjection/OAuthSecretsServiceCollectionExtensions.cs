@@ -116,6 +116,8 @@ public static class OAuthSecretsServiceCollectionExtensions
         var options = services.GetRequiredService<IOptions<OAuthSecretsOptions>>().Value;
         if (options.UseInProcessSecretStore)
         {
+            // Once per container: this client is a singleton. A production host configured like this is visible in its logs.
+            Log.InProcessSecretStoreInUse(Loggers(services).CreateLogger<InProcessSecretStore>());
             return services.GetRequiredService<InProcessSecretStore>();
         }
 

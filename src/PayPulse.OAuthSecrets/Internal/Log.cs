@@ -80,6 +80,10 @@ internal static partial class Log
         Message = "Read the Google OAuth client id from secret {SecretName}")]
     public static partial void ClientIdLoaded(ILogger logger, string secretName);
 
+    [LoggerMessage(EventId = 3002, EventName = "InProcessSecretStoreInUse", Level = LogLevel.Warning,
+        Message = "Secrets are kept in this process only (UseInProcessSecretStore): nothing is stored durably and nothing reaches AWS Secrets Manager; for development and tests only")]
+    public static partial void InProcessSecretStoreInUse(ILogger logger);
+
     [LoggerMessage(EventId = 2009, EventName = "RevokedGrantAlreadyReplaced", Level = LogLevel.Information,
         Message = "Google refused an old refresh token of user {UserId}, but they have reconnected meanwhile; their secret is kept")]
     public static partial void RevokedGrantAlreadyReplaced(ILogger logger, string userId);

@@ -21,7 +21,8 @@ internal sealed class OAuthSecretsTelemetry
 
     /// <summary>
     /// Gets the histogram boundaries advised for the duration (seconds, as OpenTelemetry's HTTP durations; the SDK's
-    /// default boundaries are sized for milliseconds). Advice needs .NET 9; on .NET 8 configure a view with these.
+    /// default boundaries are sized for milliseconds). Advice (<c>InstrumentAdvice</c>) came with .NET 9, so only the
+    /// net10.0 build sets it; apps on .NET 8 and .NET 9 run the net8.0 build and configure a view with these.
     /// </summary>
     public static IReadOnlyList<double> DurationBuckets { get; } = [0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10, 30];
 
