@@ -97,8 +97,7 @@ public sealed class ConsumerApp
             """);
 
         var started = TimeProvider.System.GetTimestamp();
-        var build = await ProcessRunner.RunAsync(
-            ProcessRunner.DotnetExecutable, directory, ["build", "-c", "Release", "-nodeReuse:false"], BuildTimeout);
+        var build = await ProcessRunner.RunBuildAsync(directory, ["build", "-c", "Release"], BuildTimeout);
         build.EnsureSuccess();
         return new ConsumerApp(directory, build.Output, TimeProvider.System.GetElapsedTime(started));
     }

@@ -79,8 +79,7 @@ public sealed class PackedRelease : IAsyncLifetime
         var noFeed = Path.Combine(WorkDirectory, "no-feed");
         Directory.CreateDirectory(noFeed);
         var started = TimeProvider.System.GetTimestamp();
-        var pack = await ProcessRunner.RunAsync(
-            ProcessRunner.DotnetExecutable,
+        var pack = await ProcessRunner.RunBuildAsync(
             cloneDirectory,
             [
                 "pack", "src/PayPulse.OAuthSecrets/PayPulse.OAuthSecrets.csproj",
@@ -90,7 +89,6 @@ public sealed class PackedRelease : IAsyncLifetime
                 // Offline: every package comes from the NuGet cache; no source and no audit is asked.
                 $"-p:RestoreSources={noFeed}",
                 "-p:NuGetAudit=false",
-                "-nodeReuse:false",
             ],
             PackTimeout);
         PackDuration = TimeProvider.System.GetElapsedTime(started);
