@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using System.Runtime.InteropServices;
 using Amazon.Runtime;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -42,8 +43,8 @@ internal static class StartupTimes
         foreach (var (name, publishArgs) in new[]
                  {
                      ("JIT", new[] { "-p:PublishReadyToRun=false" }),
-                     ("ReadyToRun", new[] { "-r", "linux-x64", "--self-contained", "false", "-p:PublishReadyToRun=true" }),
-                     ("Native AOT", new[] { "-r", "linux-x64", "-p:PublishAot=true" }),
+                     ("ReadyToRun", new[] { "-r", RuntimeInformation.RuntimeIdentifier, "--self-contained", "false", "-p:PublishReadyToRun=true" }),
+                     ("Native AOT", new[] { "-r", RuntimeInformation.RuntimeIdentifier, "-p:PublishAot=true" }),
                  })
         {
             var directory = Path.Combine(output, name.Replace(' ', '-'));
