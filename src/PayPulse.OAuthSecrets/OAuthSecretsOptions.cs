@@ -12,6 +12,11 @@ public sealed class OAuthSecretsOptions
     /// <summary>The configuration section the README uses for these options.</summary>
     public const string DefaultSectionName = "PayPulse:OAuthSecrets";
 
+    private const string DefaultTokenEndpoint = "https://oauth2.googleapis.com/token";
+
+    private Uri? _tokenEndpoint;
+    private Uri? _defaultTokenEndpoint;
+
     /// <summary>
     /// Gets or sets the AWS Region of Secrets Manager, such as <c>eu-west-1</c>. Default: <see langword="null"/>,
     /// which means the <c>AWS_REGION</c> environment variable, else <c>AWS_DEFAULT_REGION</c> (Lambda sets
@@ -146,7 +151,19 @@ public sealed class OAuthSecretsOptions
     /// Gets or sets Google's OAuth token endpoint. Default: <c>https://oauth2.googleapis.com/token</c>. Tests point it
     /// at a loopback server; plain http is accepted for loopback addresses only.
     /// </summary>
-    public Uri TokenEndpoint { get; set; } = new("https://oauth2.googleapis.com/token");
+    public Uri TokenEndpoint
+    {
+        // The default is made on first read: only a Gmail refresh needs it, and a first Uri costs a cold start.
+        get => IsTokenEndpointSet ? _tokenEndpoint! : _defaultTokenEndpoint ??= new Uri(DefaultTokenEndpoint);
+        set
+        {
+            _tokenEndpoint = value;
+            IsTokenEndpointSet = true;
+        }
+    }
+
+    /// <summary>Gets whether <see cref="TokenEndpoint"/> was set; the default needs no validation.</summary>
+    internal bool IsTokenEndpointSet { get; private set; }
 
     /// <summary>
     /// Gets or sets how long before its expiry a stored access token is refreshed when a credential is created, so that

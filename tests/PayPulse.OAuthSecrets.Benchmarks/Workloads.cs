@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text;
+using System.Text.Json;
 using Amazon;
 using Amazon.Runtime;
 using Microsoft.Extensions.DependencyInjection;
@@ -14,6 +15,9 @@ internal sealed class Workloads : IDisposable
 {
     public const string PythonBundle =
         """{"access_token": "ya29.a0AfB_byC-benchmark-access-token-0123456789abcdefghijklmnopqrstuvwxyz", "refresh_token": "1//0gBenchmarkRefreshToken-0123456789abcdefghijklmnopqrstuvwxyz", "expires_at": "2026-11-25T06:03:03.123456", "expires_in": 3599, "scope": "https://www.googleapis.com/auth/gmail.readonly", "token_type": "Bearer", "created_at": "2026-11-25T05:03:04.123456", "google_user_id": "104857600000000000001", "google_email": "alice@example.com", "google_name": "Alice", "google_verified_email": true, "last_history_id": "8812345"}""";
+
+    /// <summary>What <see cref="Baseline"/> does, for the report.</summary>
+    public const string BaselineDescription = "System.Text.Json's JsonDocument reading the access token of the same Python-written bundle";
 
     private readonly ServiceProvider _services;
     private readonly HttpClient _http;
@@ -42,6 +46,16 @@ internal sealed class Workloads : IDisposable
     }
 
     public TokenBundleDocument Document { get; }
+
+    /// <summary>
+    /// The baseline the time targets of <c>--check</c> are ratios to: framework code only, of the same kind as the paths
+    /// (JSON over the same bundle), so a busy machine slows it as it slows them.
+    /// </summary>
+    public static string? Baseline()
+    {
+        using var document = JsonDocument.Parse(PythonBundle);
+        return document.RootElement.GetProperty("access_token").GetString();
+    }
 
     public IOAuthTokenStore Store { get; }
 

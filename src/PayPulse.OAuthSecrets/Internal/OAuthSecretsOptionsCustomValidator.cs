@@ -34,18 +34,20 @@ internal sealed class OAuthSecretsOptionsCustomValidator : IValidateOptions<OAut
         Range(builder, nameof(options.RefreshBeforeExpiry), options.RefreshBeforeExpiry, TimeSpan.Zero, TimeSpan.FromMinutes(30));
         Range(builder, nameof(options.RefreshTimeout), options.RefreshTimeout, TimeSpan.FromSeconds(1), TimeSpan.FromMinutes(5));
 
-        if (!Enum.IsDefined(options.RetryMode))
+        // A pattern, not Enum.IsDefined: the same check without reading the enum's metadata on a cold start.
+        if (options.RetryMode is not (SecretsManagerRetryMode.Standard or SecretsManagerRetryMode.Adaptive))
         {
             builder.AddError($"must be {nameof(SecretsManagerRetryMode.Standard)} or {nameof(SecretsManagerRetryMode.Adaptive)} (it is {options.RetryMode})", nameof(options.RetryMode));
         }
 
-        if (options.TokenEndpoint is not { IsAbsoluteUri: true } endpoint || !SecretsManagerEndpoint.IsHttpsOrLoopback(endpoint))
+        if (options.IsTokenEndpointSet &&
+            (options.TokenEndpoint is not { IsAbsoluteUri: true } endpoint || !SecretsManagerEndpoint.IsHttpsOrLoopback(endpoint)))
         {
             builder.AddError("must be an absolute https URL (http only to a loopback address)", nameof(options.TokenEndpoint));
         }
 
         if (options.SecretNamePrefix is { } prefix &&
-            (prefix.Length > SecretsManagerLimits.MaxNameLength - SecretNames.MaxUserIdLength || !prefix.All(SecretsManagerLimits.IsNameChar)))
+            (prefix.Length > SecretsManagerLimits.MaxNameLength - SecretNames.MaxUserIdLength || !AreNameChars(prefix)))
         {
             builder.AddError(
                 $"must be at most {SecretsManagerLimits.MaxNameLength - SecretNames.MaxUserIdLength} ASCII letters, digits and /_+=.@- characters",
@@ -53,7 +55,7 @@ internal sealed class OAuthSecretsOptionsCustomValidator : IValidateOptions<OAut
         }
 
         if (!string.IsNullOrEmpty(options.ClientIdSecretName) &&
-            (options.ClientIdSecretName.Length > SecretsManagerLimits.MaxNameLength || !options.ClientIdSecretName.All(SecretsManagerLimits.IsNameChar)))
+            (options.ClientIdSecretName.Length > SecretsManagerLimits.MaxNameLength || !AreNameChars(options.ClientIdSecretName)))
         {
             builder.AddError("is not a valid secret name", nameof(options.ClientIdSecretName));
         }
@@ -70,6 +72,19 @@ internal sealed class OAuthSecretsOptionsCustomValidator : IValidateOptions<OAut
         }
 
         return builder.Build();
+    }
+
+    private static bool AreNameChars(string value)
+    {
+        foreach (var c in value)
+        {
+            if (!SecretsManagerLimits.IsNameChar(c))
+            {
+                return false;
+            }
+        }
+
+        return true;
     }
 
     private static void Range(ValidateOptionsResultBuilder builder, string property, TimeSpan value, TimeSpan min, TimeSpan max)

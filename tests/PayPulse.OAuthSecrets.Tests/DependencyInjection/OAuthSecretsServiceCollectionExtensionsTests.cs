@@ -163,6 +163,21 @@ public sealed class OAuthSecretsServiceCollectionExtensionsTests
     }
 
     [Fact]
+    public void TokenEndpoint_Default_IsGooglesAndValid_AndASetNullStaysNullAndFails()
+    {
+        var validator = new OAuthSecretsOptionsCustomValidator(_ => null);
+        var defaults = new OAuthSecretsOptions { UseInProcessSecretStore = true };
+
+        validator.Validate(null, defaults).Succeeded.Should().BeTrue();
+        defaults.TokenEndpoint.Should().Be(new Uri("https://oauth2.googleapis.com/token"));
+        defaults.TokenEndpoint.Should().BeSameAs(defaults.TokenEndpoint);
+
+        var cleared = new OAuthSecretsOptions { UseInProcessSecretStore = true, TokenEndpoint = null! };
+        cleared.TokenEndpoint.Should().BeNull();
+        validator.Validate(null, cleared).Failures.Should().ContainSingle().Which.Should().Contain(nameof(OAuthSecretsOptions.TokenEndpoint));
+    }
+
+    [Fact]
     public void Startup_ValidOptions_Pass()
     {
         using var provider = new ServiceCollection()

@@ -250,6 +250,64 @@ public sealed class SecretsManagerRetryQuotaTests : IDisposable
         client.RetryBudget.Quota.Available.Should().Be(500, "the retry cost 5 and its success gave them back");
     }
 
+    [Fact]
+    public async Task FirstAttemptSuccess_GivesOneTokenBack_WithoutBuildingTheRetryPipeline()
+    {
+        var client = CreateClient();
+        client.RetryBudget.Quota.TryAcquire(RetryQuota.RetryCost).Should().BeTrue();
+        _handler.Then(HttpStatusCode.OK, SecretValueJson);
+
+        await client.GetSecretValueAsync("n");
+
+        client.RetryBudget.Quota.Available.Should().Be(496, "a first-attempt success gives one token back, as in the SDKs");
+        client.IsRetryPipelineBuilt.Should().BeFalse("a call that needs no retry never pays for building the pipeline");
+    }
+
+    [Fact]
+    public async Task FirstAttemptSuccess_WithOneAttempt_LeavesTheQuotaAlone()
+    {
+        _options.MaxAttempts = 1;
+        var client = CreateClient();
+        client.RetryBudget.Quota.TryAcquire(RetryQuota.RetryCost).Should().BeTrue();
+        _handler.Then(HttpStatusCode.OK, SecretValueJson);
+
+        await client.GetSecretValueAsync("n");
+
+        client.RetryBudget.Quota.Available.Should().Be(495, "with nothing to retry, calls neither pay into nor draw on the quota");
+    }
+
+    [Fact]
+    public async Task TransientFirstFailure_IsRetriedByThePipeline_ThatLaterCallsKeepUsing()
+    {
+        var client = CreateClient();
+        _handler
+            .Then(HttpStatusCode.ServiceUnavailable, "{}")
+            .Then(HttpStatusCode.OK, SecretValueJson)
+            .Then(HttpStatusCode.ServiceUnavailable, "{}")
+            .Then(HttpStatusCode.OK, SecretValueJson);
+
+        await client.GetSecretValueAsync("n");
+        client.IsRetryPipelineBuilt.Should().BeTrue();
+        await client.GetSecretValueAsync("n");
+
+        _handler.Requests.Should().HaveCount(4);
+        _logger.Collector.GetSnapshot().Should().HaveCount(2).And.OnlyContain(r => r.Message.Contains("attempt 2", StringComparison.Ordinal));
+        client.RetryBudget.Quota.Available.Should().Be(500);
+    }
+
+    [Fact]
+    public async Task NonTransientFirstFailure_IsNotRetried_AndBuildsNoPipeline()
+    {
+        var client = CreateClient();
+        _handler.Then(HttpStatusCode.BadRequest, """{"__type":"ResourceNotFoundException"}""").Then(HttpStatusCode.OK, SecretValueJson);
+
+        var ex = (await FluentActions.Awaiting(() => client.GetSecretValueAsync("n")).Should().ThrowAsync<SecretsManagerException>()).Which;
+
+        ex.Kind.Should().Be(SecretsManagerErrorKind.NotFound);
+        _handler.Requests.Should().ContainSingle();
+        client.IsRetryPipelineBuilt.Should().BeFalse();
+    }
+
     private static Task<HttpResponseMessage> Answer(List<int> seen, SecretsManagerClient client, HttpStatusCode status, string body)
     {
         seen.Add(client.RetryBudget.Quota.Available);

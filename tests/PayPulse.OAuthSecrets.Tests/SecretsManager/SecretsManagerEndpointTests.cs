@@ -76,6 +76,20 @@ public sealed class SecretsManagerEndpointTests
     }
 
     [Fact]
+    public void Resolve_ExplicitServiceUrl_NeverReadsThePartitionData()
+    {
+        var error = SecretsManagerEndpoint.TryResolve(
+            new OAuthSecretsOptions { Region = "eu-west-1", ServiceUrl = new Uri("http://127.0.0.1:5000/") },
+            name => _environment.GetValueOrDefault(name),
+            _ => throw new InvalidOperationException("the partition data was read"),
+            out var endpoint);
+
+        error.Should().BeNull();
+        endpoint!.ServiceUrl.Should().Be(new Uri("http://127.0.0.1:5000/"));
+        endpoint.Region.SystemName.Should().Be("eu-west-1");
+    }
+
+    [Fact]
     public void Resolve_FipsInAPartitionWithoutFips_IsAConfigurationError()
     {
         var error = SecretsManagerEndpoint.TryResolve(

@@ -69,6 +69,16 @@ internal sealed class RetryBudget
         RateLimiter is { } limiter ? limiter.AcquireAsync(cancellationToken) : default;
 
     /// <summary>
+    /// Settles a call's first attempt that succeeded outside the pipeline (see <see cref="LazyRetryPipeline"/>) as
+    /// <see cref="AfterAttempt"/> settles it: no retry was paid for, so the quota gets one token back.
+    /// </summary>
+    public void AfterFirstAttemptSucceeded()
+    {
+        RateLimiter?.UpdateSendingRate(throttled: false);
+        Quota.ReleaseAfterSuccess(0);
+    }
+
+    /// <summary>
     /// Settles one attempt: its answer feeds the rate limiter (a throttle lowers the rate, any other outcome raises it),
     /// and a success gives back to the quota what the call's last retry cost, or one token on a first-attempt success.
     /// An attempt the caller cancelled is not counted.

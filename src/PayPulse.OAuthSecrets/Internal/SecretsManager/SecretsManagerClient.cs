@@ -8,7 +8,6 @@ using Amazon.Runtime.Signing;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using PayPulse.OAuthSecrets.Internal.Retry;
-using Polly;
 using Polly.Timeout;
 
 namespace PayPulse.OAuthSecrets.Internal.SecretsManager;
@@ -39,7 +38,7 @@ internal sealed class SecretsManagerClient : ISecretsManagerClient
     private readonly OAuthSecretsOptions _options;
     private readonly TimeProvider _timeProvider;
     private readonly ILogger _logger;
-    private readonly ResiliencePipeline _pipeline;
+    private readonly LazyRetryPipeline _pipeline;
     private readonly ClockCorrections _clockCorrections;
     private readonly AwsCredentialSource _credentials;
 
@@ -65,11 +64,12 @@ internal sealed class SecretsManagerClient : ISecretsManagerClient
         _clockCorrections = clockCorrections ?? ClockCorrections.Shared;
         _credentials = new AwsCredentialSource(options.Credentials, resolveDefaultCredentials);
         RetryBudget = retryBudget ?? RetryBudget.ForSecretsManager(options, _timeProvider);
-        _pipeline = TransientRetry.Create(
+        var jitterSource = jitter ?? Random.Shared.NextDouble;
+        _pipeline = new LazyRetryPipeline(options, IsTransient, RetryBudget, () => TransientRetry.Create(
             options,
             _timeProvider,
-            jitter ?? Random.Shared.NextDouble,
-            static ex => ex is SecretsManagerException { IsTransient: true },
+            jitterSource,
+            IsTransient,
             (ex, nextAttempt, delay) =>
             {
                 var failure = (SecretsManagerException)ex;
@@ -80,8 +80,11 @@ internal sealed class SecretsManagerClient : ISecretsManagerClient
             {
                 var failure = (SecretsManagerException)ex;
                 Log.RetryQuotaExhausted(_logger, failure.Kind, failure.ErrorCode, RetryBudget.Quota.Available, RetryBudget.Quota.Capacity, failure);
-            });
+            }));
     }
+
+    /// <summary>Gets whether the retry pipeline has been built (it is, once a first attempt failed transiently).</summary>
+    internal bool IsRetryPipelineBuilt => _pipeline.IsBuilt;
 
     /// <summary>Gets the retry quota and rate limiter shared by every call of this client.</summary>
     public RetryBudget RetryBudget { get; }
@@ -228,6 +231,8 @@ internal sealed class SecretsManagerClient : ISecretsManagerClient
             FromEpochSeconds(response.LastChangedDate),
             FromEpochSeconds(response.DeletedDate));
     }
+
+    private static bool IsTransient(Exception exception) => exception is SecretsManagerException { IsTransient: true };
 
     private static DateTimeOffset? FromEpochSeconds(double? seconds) =>
         seconds is { } s ? DateTimeOffset.UnixEpoch.AddTicks((long)(s * TimeSpan.TicksPerSecond)) : null;

@@ -59,7 +59,6 @@ internal sealed partial record SecretsManagerEndpoint(Uri ServiceUrl, RegionEndp
         }
 
         var region = RegionEndpoint.GetBySystemName(regionName);
-        var partition = partitions(regionName);
 
         var explicitUrl = options.ServiceUrl?.ToString() ??
                           FirstNonEmpty(environment("AWS_ENDPOINT_URL_SECRETS_MANAGER"), environment("AWS_ENDPOINT_URL"));
@@ -80,6 +79,9 @@ internal sealed partial record SecretsManagerEndpoint(Uri ServiceUrl, RegionEndp
             return null;
         }
 
+        // Only a Region's own endpoint needs the partition (its DNS suffix and FIPS support); reading the partition
+        // data costs a cold start several milliseconds, so an explicit endpoint (above) never reads it.
+        var partition = partitions(regionName);
         var service = SigningName;
         if (options.UseFipsEndpoint)
         {
@@ -103,12 +105,19 @@ internal sealed partial record SecretsManagerEndpoint(Uri ServiceUrl, RegionEndp
     /// Whether <paramref name="regionName"/> is a Region name: lower-case, and either matching the Region pattern of
     /// one of AWSSDK.Core's partitions (<see cref="RegionEndpoint.AllPartitionRegionRegex"/>) or shaped like one
     /// (<c>{area}-{name}-{number}</c>, which AWS SDKs place in the <c>aws</c> partition until their data knows better).
+    /// The shape is checked first: every standard Region name has it, and the partitions' patterns are compiled at run
+    /// time, which a cold start pays for; they are read only for a name of another shape.
     /// </summary>
     internal static bool IsWellFormedRegionName(string regionName)
     {
         if (!RegionShape().IsMatch(regionName))
         {
             return false;
+        }
+
+        if (GenericRegionShape().IsMatch(regionName))
+        {
+            return true;
         }
 
         foreach (var pattern in RegionEndpoint.AllPartitionRegionRegex)
@@ -119,7 +128,7 @@ internal sealed partial record SecretsManagerEndpoint(Uri ServiceUrl, RegionEndp
             }
         }
 
-        return GenericRegionShape().IsMatch(regionName);
+        return false;
     }
 
     private static PartitionFacts PartitionOf(string regionName)
