@@ -115,7 +115,17 @@ public sealed class InProcessSecretStore : ISecretsManagerClient
         }
     }
 
-    Task<SecretWriteResult> ISecretsManagerClient.CreateSecretAsync(NewSecret secret, string clientRequestToken, CancellationToken cancellationToken)
+    Task<SecretWriteResult> ISecretsManagerClient.CreateSecretAsync(NewSecret secret, string clientRequestToken, CancellationToken cancellationToken) =>
+        Budgeted(() => CreateSecret(secret, clientRequestToken, cancellationToken), cancellationToken);
+
+    Task ISecretsManagerClient.UpdateSecretVersionStageAsync(
+        string secretId, string versionStage, string moveToVersionId, string removeFromVersionId, CancellationToken cancellationToken) =>
+        Budgeted(() => UpdateSecretVersionStage(secretId, versionStage, moveToVersionId, removeFromVersionId, cancellationToken), cancellationToken);
+
+    Task ISecretsManagerClient.DeleteSecretAsync(string secretId, bool forceDeleteWithoutRecovery, CancellationToken cancellationToken) =>
+        Budgeted(() => DeleteSecret(secretId, cancellationToken), cancellationToken);
+
+    private Task<SecretWriteResult> CreateSecret(NewSecret secret, string clientRequestToken, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(secret);
         SecretsManagerLimits.ValidateName(secret.Name, nameof(secret));
@@ -154,7 +164,7 @@ public sealed class InProcessSecretStore : ISecretsManagerClient
         return Put(secretId, secretString, clientRequestToken, versionStage, cancellationToken);
     }
 
-    Task ISecretsManagerClient.UpdateSecretVersionStageAsync(
+    private Task UpdateSecretVersionStage(
         string secretId, string versionStage, string moveToVersionId, string removeFromVersionId, CancellationToken cancellationToken)
     {
         SecretsManagerLimits.ValidateSecretId(secretId);
@@ -187,7 +197,7 @@ public sealed class InProcessSecretStore : ISecretsManagerClient
         return Task.CompletedTask;
     }
 
-    Task ISecretsManagerClient.DeleteSecretAsync(string secretId, bool forceDeleteWithoutRecovery, CancellationToken cancellationToken)
+    private Task DeleteSecret(string secretId, CancellationToken cancellationToken)
     {
         SecretsManagerLimits.ValidateSecretId(secretId);
         cancellationToken.ThrowIfCancellationRequested();
@@ -210,7 +220,70 @@ public sealed class InProcessSecretStore : ISecretsManagerClient
         }
     }
 
-    private Task<SecretWriteResult> Put(string secretId, string secretString, string clientRequestToken, string stage, CancellationToken cancellationToken)
+    Task<SecretListPage> ISecretsManagerClient.ListSecretsAsync(string namePrefix, string? nextToken, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(namePrefix);
+        cancellationToken.ThrowIfCancellationRequested();
+        lock (_secrets)
+        {
+            // Pages in ordinal name order; the next token is the last name of the page.
+            var names = _secrets.Keys
+                .Where(n => n.StartsWith(namePrefix, StringComparison.Ordinal) &&
+                            (nextToken is null || string.CompareOrdinal(n, nextToken) > 0))
+                .Order(StringComparer.Ordinal)
+                .Take(SecretListPage.MaxResults + 1)
+                .ToList();
+            var more = names.Count > SecretListPage.MaxResults;
+            if (more)
+            {
+                names.RemoveAt(names.Count - 1);
+            }
+
+            return Task.FromResult(new SecretListPage(names, more ? names[^1] : null));
+        }
+    }
+
+    /// <summary>Runs one write once the sweep it belongs to (if any) has a write permit for it.</summary>
+    private static Task<T> Budgeted<T>(Func<Task<T>> write, CancellationToken cancellationToken)
+    {
+        var permit = SecretsManagerWriteBudget.WaitAsync(cancellationToken);
+        if (permit.IsCompletedSuccessfully)
+        {
+            permit.GetAwaiter().GetResult();
+            return write();
+        }
+
+        return AfterPermitAsync(permit, write);
+
+        static async Task<T> AfterPermitAsync(ValueTask permit, Func<Task<T>> write)
+        {
+            await permit.ConfigureAwait(false);
+            return await write().ConfigureAwait(false);
+        }
+    }
+
+    private static Task Budgeted(Func<Task> write, CancellationToken cancellationToken)
+    {
+        var permit = SecretsManagerWriteBudget.WaitAsync(cancellationToken);
+        if (permit.IsCompletedSuccessfully)
+        {
+            permit.GetAwaiter().GetResult();
+            return write();
+        }
+
+        return AfterPermitAsync(permit, write);
+
+        static async Task AfterPermitAsync(ValueTask permit, Func<Task> write)
+        {
+            await permit.ConfigureAwait(false);
+            await write().ConfigureAwait(false);
+        }
+    }
+
+    private Task<SecretWriteResult> Put(string secretId, string secretString, string clientRequestToken, string stage, CancellationToken cancellationToken) =>
+        Budgeted(() => PutCore(secretId, secretString, clientRequestToken, stage, cancellationToken), cancellationToken);
+
+    private Task<SecretWriteResult> PutCore(string secretId, string secretString, string clientRequestToken, string stage, CancellationToken cancellationToken)
     {
         SecretsManagerLimits.ValidateSecretId(secretId);
         SecretsManagerLimits.ValidateSecretString(secretString);

@@ -252,6 +252,12 @@ internal static class CallCounts
             return inner.DescribeSecretAsync(secretId, cancellationToken);
         }
 
+        public Task<SecretListPage> ListSecretsAsync(string namePrefix, string? nextToken, CancellationToken cancellationToken = default)
+        {
+            Count("List");
+            return inner.ListSecretsAsync(namePrefix, nextToken, cancellationToken);
+        }
+
         private int Get(string operation) => _calls.GetValueOrDefault(operation);
 
         private void Count(string operation) => _calls.AddOrUpdate(operation, 1, static (_, n) => n + 1);

@@ -95,4 +95,10 @@ internal sealed class CountingSecretsManagerClient(ISecretsManagerClient inner) 
         _calls.AddOrUpdate(operation, 1, (_, n) => n + 1);
         _secretCalls.AddOrUpdate(secretId, 1, (_, n) => n + 1);
     }
+
+    public Task<SecretListPage> ListSecretsAsync(string namePrefix, string? nextToken, CancellationToken cancellationToken = default)
+    {
+        Count("List", namePrefix);
+        return inner.ListSecretsAsync(namePrefix, nextToken, cancellationToken);
+    }
 }

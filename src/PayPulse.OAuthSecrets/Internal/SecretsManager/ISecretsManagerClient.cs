@@ -39,4 +39,14 @@ internal interface ISecretsManagerClient
 
     /// <summary>DescribeSecret.</summary>
     Task<SecretDescription> DescribeSecretAsync(string secretId, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// One page of ListSecrets, filtered to names that start with <paramref name="namePrefix"/> (the service's name
+    /// filter, then an ordinal check, since the service's filter is not case-sensitive). Secrets scheduled for deletion
+    /// are not listed. The listing is eventually consistent: it may lag changes of the last minutes.
+    /// </summary>
+    /// <param name="namePrefix">The start every listed name has.</param>
+    /// <param name="nextToken">The previous page's <see cref="SecretListPage.NextToken"/>, or <see langword="null"/> for the first page.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    Task<SecretListPage> ListSecretsAsync(string namePrefix, string? nextToken, CancellationToken cancellationToken = default);
 }

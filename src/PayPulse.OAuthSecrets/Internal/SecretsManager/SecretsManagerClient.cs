@@ -232,6 +232,48 @@ internal sealed class SecretsManagerClient : ISecretsManagerClient
             FromEpochSeconds(response.DeletedDate));
     }
 
+    public async Task<SecretListPage> ListSecretsAsync(string namePrefix, string? nextToken, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(namePrefix);
+        var response = await SendAsync(
+            "ListSecrets",
+            namePrefix,
+            new SecretsManagerWire.ListSecretsRequest
+            {
+                MaxResults = SecretListPage.MaxResults,
+                NextToken = nextToken,
+                Filters = [new SecretsManagerWire.Filter { Key = "name", Values = [namePrefix] }],
+            },
+            SecretsManagerJsonContext.Default.ListSecretsRequest,
+            SecretsManagerJsonContext.Default.ListSecretsResponse,
+            cancellationToken,
+            static r => r.SecretList is not null).ConfigureAwait(false);
+        var names = new List<string>(response.SecretList!.Count);
+        foreach (var entry in response.SecretList)
+        {
+            if (entry.Name is { } name && entry.DeletedDate is null && name.StartsWith(namePrefix, StringComparison.Ordinal))
+            {
+                names.Add(name);
+            }
+        }
+
+        if (string.Equals(response.NextToken, nextToken, StringComparison.Ordinal) && nextToken is not null)
+        {
+            // A page that points at itself would list forever.
+            throw new SecretsManagerException(
+                $"Secrets Manager ListSecrets on '{namePrefix}' returned the NextToken it was given.",
+                SecretsManagerErrorKind.InvalidResponse,
+                errorCode: null,
+                HttpStatusCode.OK,
+                requestId: null);
+        }
+
+        return new SecretListPage(names, string.IsNullOrEmpty(response.NextToken) ? null : response.NextToken);
+    }
+
+    private static bool IsWrite(string operation) =>
+        operation is "PutSecretValue" or "UpdateSecretVersionStage" or "DeleteSecret" or "CreateSecret";
+
     private static bool IsTransient(Exception exception) => exception is SecretsManagerException { IsTransient: true };
 
     private static DateTimeOffset? FromEpochSeconds(double? seconds) =>
@@ -283,6 +325,12 @@ internal sealed class SecretsManagerClient : ISecretsManagerClient
         Call<TResponse> call, bool mayCorrectClock, bool mayRefreshCredentials, CancellationToken cancellationToken)
     {
         var (operation, secretId, body, responseType, isComplete) = call;
+        if (IsWrite(operation))
+        {
+            // Every write request, retries and re-sends included, under the budget of a sweep (if one runs this call).
+            await SecretsManagerWriteBudget.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+
         using var timeout = new CancellationTokenSource(_options.AttemptTimeout, _timeProvider);
         using var attempt = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
         try

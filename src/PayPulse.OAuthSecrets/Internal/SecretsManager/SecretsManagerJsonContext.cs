@@ -16,4 +16,6 @@ namespace PayPulse.OAuthSecrets.Internal.SecretsManager;
 [JsonSerializable(typeof(SecretsManagerWire.WriteSecretResponse))]
 [JsonSerializable(typeof(SecretsManagerWire.DeleteSecretResponse))]
 [JsonSerializable(typeof(SecretsManagerWire.DescribeSecretResponse))]
+[JsonSerializable(typeof(SecretsManagerWire.ListSecretsRequest))]
+[JsonSerializable(typeof(SecretsManagerWire.ListSecretsResponse))]
 internal sealed partial class SecretsManagerJsonContext : JsonSerializerContext;

@@ -66,6 +66,39 @@ internal static class SecretsManagerWire
         public int? RecoveryWindowInDays { get; init; }
     }
 
+    internal sealed class ListSecretsRequest
+    {
+        public int? MaxResults { get; init; }
+
+        public string? NextToken { get; init; }
+
+        public IReadOnlyList<Filter>? Filters { get; init; }
+    }
+
+    internal sealed class Filter
+    {
+        public required string Key { get; init; }
+
+        public required IReadOnlyList<string> Values { get; init; }
+    }
+
+    internal sealed class ListSecretsResponse
+    {
+        public IReadOnlyList<SecretListEntry>? SecretList { get; init; }
+
+        public string? NextToken { get; init; }
+    }
+
+    internal sealed class SecretListEntry
+    {
+        [JsonPropertyName("ARN")]
+        public string? Arn { get; init; }
+
+        public string? Name { get; init; }
+
+        public double? DeletedDate { get; init; }
+    }
+
     internal sealed class GetSecretValueResponse
     {
         [JsonPropertyName("ARN")]
