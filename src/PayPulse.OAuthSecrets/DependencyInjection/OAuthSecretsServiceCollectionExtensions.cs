@@ -8,7 +8,9 @@ using PayPulse.OAuthSecrets;
 using PayPulse.OAuthSecrets.Gmail;
 using PayPulse.OAuthSecrets.Internal;
 using PayPulse.OAuthSecrets.Internal.Gmail;
+using PayPulse.OAuthSecrets.Internal.Maintenance;
 using PayPulse.OAuthSecrets.Internal.SecretsManager;
+using PayPulse.OAuthSecrets.Maintenance;
 
 #pragma warning disable IDE0130 // DI extensions live in the DI namespace, as in Microsoft.Extensions.*.
 namespace Microsoft.Extensions.DependencyInjection;
@@ -81,6 +83,13 @@ public static class OAuthSecretsServiceCollectionExtensions
             sp.GetRequiredService<UserRefreshCoordinator>(),
             sp.GetRequiredService<IOptions<OAuthSecretsOptions>>().Value,
             sp.GetRequiredService<TimeProvider>()));
+        services.TryAddSingleton<IOAuthTokenMaintenance>(sp => new OAuthTokenMaintenance(
+            sp.GetRequiredService<SecretsManagerOAuthTokenStore>(),
+            sp.GetRequiredService<UserRefreshCoordinator>(),
+            sp.GetRequiredService<ISecretsManagerClient>(),
+            sp.GetRequiredService<IOptions<OAuthSecretsOptions>>().Value,
+            sp.GetRequiredService<TimeProvider>(),
+            Loggers(sp).CreateLogger<IOAuthTokenMaintenance>()));
         return services;
     }
 

@@ -179,11 +179,18 @@ internal sealed class SecretsManagerOAuthTokenStore : IOAuthTokenStore
     /// otherwise returns what replaced it, or <see langword="null"/> once deleted or when nothing is stored.
     /// </summary>
     internal Task<StoredBundle?> DeleteIfHoldsAsync(string userId, string refusedRefreshToken, CancellationToken cancellationToken) =>
+        DeleteIfAsync(userId, stored => string.Equals(stored.RefreshToken, refusedRefreshToken, StringComparison.Ordinal), cancellationToken);
+
+    /// <summary>
+    /// Deletes the user's secret if what it holds, read right before the delete, is still <paramref name="doomed"/>;
+    /// otherwise returns what it holds, or <see langword="null"/> once deleted or when nothing is stored.
+    /// </summary>
+    internal Task<StoredBundle?> DeleteIfAsync(string userId, Func<StoredBundle, bool> doomed, CancellationToken cancellationToken) =>
         TracedAsync(
             OAuthSecretsTelemetry.StoreCall.Delete,
             userId,
-            (Store: this, Refused: refusedRefreshToken),
-            static (state, userId, ct) => state.Store.DeleteIfHoldsCoreAsync(userId, state.Refused, ct),
+            (Store: this, Doomed: doomed),
+            static (state, userId, ct) => state.Store.DeleteIfCoreAsync(userId, state.Doomed, ct),
             cancellationToken);
 
     // refreshed: the refresh token the tokens were refreshed with, i.e. the grant they belong to.
@@ -230,14 +237,14 @@ internal sealed class SecretsManagerOAuthTokenStore : IOAuthTokenStore
         }
     }
 
-    private async Task<StoredBundle?> DeleteIfHoldsCoreAsync(string userId, string refusedRefreshToken, CancellationToken cancellationToken)
+    private async Task<StoredBundle?> DeleteIfCoreAsync(string userId, Func<StoredBundle, bool> doomed, CancellationToken cancellationToken)
     {
         var gate = _states.For(userId).Lifecycle;
         await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
             var stored = await ReadAsync(userId, cancellationToken).ConfigureAwait(false);
-            if (stored is not null && !string.Equals(stored.RefreshToken, refusedRefreshToken, StringComparison.Ordinal))
+            if (stored is not null && !doomed(stored))
             {
                 return stored;
             }

@@ -33,10 +33,18 @@ internal sealed class UserRefreshCoordinator(
     /// <param name="basis">The stored bundle, with its version, that the refresh starts from.</param>
     /// <param name="cancellationToken">Stops this caller's wait only.</param>
     /// <exception cref="ArgumentException">The user id is invalid: thrown before any log, activity or metric.</exception>
-    public Task<OAuthTokenBundle> RefreshAsync(string userId, StoredBundle basis, CancellationToken cancellationToken)
+    public Task<OAuthTokenBundle> RefreshAsync(string userId, StoredBundle basis, CancellationToken cancellationToken) =>
+        RefreshAsync(userId, basis, deleteRevoked: true, cancellationToken);
+
+    /// <summary>
+    /// <see cref="RefreshAsync(string, StoredBundle, CancellationToken)"/>, choosing whether a refresh this call starts
+    /// deletes the secret on <c>invalid_grant</c> (a refresh it joins keeps its starter's choice). Without the delete,
+    /// the failure is <see cref="OAuthTokenRevokedException"/> with <see cref="OAuthTokenRevokedException.SecretDeleted"/> false.
+    /// </summary>
+    public Task<OAuthTokenBundle> RefreshAsync(string userId, StoredBundle basis, bool deleteRevoked, CancellationToken cancellationToken)
     {
         SecretNames.ValidateUserId(userId);
-        return Join(userId, basis, depth: 0).WaitAsync(cancellationToken);
+        return Join(userId, basis, depth: 0, deleteRevoked: deleteRevoked).WaitAsync(cancellationToken);
     }
 
     /// <summary>
@@ -75,7 +83,7 @@ internal sealed class UserRefreshCoordinator(
 
     private bool IsUsable(OAuthTokenBundle bundle) => !bundle.IsExpired(timeProvider, options.RefreshBeforeExpiry);
 
-    private Task<OAuthTokenBundle> Join(string userId, StoredBundle basis, int depth, string? enclosing = null)
+    private Task<OAuthTokenBundle> Join(string userId, StoredBundle basis, int depth, string? enclosing = null, bool deleteRevoked = true)
     {
         if (basis.RefreshToken is not { } refreshToken)
         {
@@ -99,7 +107,7 @@ internal sealed class UserRefreshCoordinator(
         var flight = state.JoinOrStart(
             refreshToken,
             IsUsable,
-            () => new RefreshFlight(refreshToken, Observed(RunAsync(userId, state, basis, depth))),
+            () => new RefreshFlight(refreshToken, Observed(RunAsync(userId, state, basis, depth, deleteRevoked))),
             out var successor);
         if (flight is not null)
         {
@@ -107,7 +115,7 @@ internal sealed class UserRefreshCoordinator(
         }
 
         // This process rotated that refresh token away: it is consumed and is never presented again.
-        return IsUsable(successor!) ? Task.FromResult(successor!) : FollowRotationAsync(userId, basis, successor!, depth, enclosing);
+        return IsUsable(successor!) ? Task.FromResult(successor!) : FollowRotationAsync(userId, basis, successor!, depth, enclosing, deleteRevoked);
     }
 
     /// <summary>
@@ -129,7 +137,7 @@ internal sealed class UserRefreshCoordinator(
     /// landed): continue from what is stored now or, if the write-back of the successor never landed, from the successor.
     /// </summary>
     private async Task<OAuthTokenBundle> FollowRotationAsync(
-        string userId, StoredBundle stale, OAuthTokenBundle successor, int depth, string? enclosing)
+        string userId, StoredBundle stale, OAuthTokenBundle successor, int depth, string? enclosing, bool deleteRevoked)
     {
         if (depth >= MaxFollowedRotations)
         {
@@ -146,17 +154,17 @@ internal sealed class UserRefreshCoordinator(
         var basis = string.Equals(fresh.RefreshToken, stale.RefreshToken, StringComparison.Ordinal)
             ? new StoredBundle(fresh.Document.With(fresh.Bundle with { AccessToken = successor.AccessToken, RefreshToken = successor.RefreshToken, ExpiresAt = successor.ExpiresAt }), fresh.VersionId)
             : fresh;
-        return await Join(userId, basis, depth + 1, enclosing).ConfigureAwait(false);
+        return await Join(userId, basis, depth + 1, enclosing, deleteRevoked).ConfigureAwait(false);
     }
 
-    private async Task<OAuthTokenBundle> RunAsync(string userId, UserTokenState state, StoredBundle basis, int depth)
+    private async Task<OAuthTokenBundle> RunAsync(string userId, UserTokenState state, StoredBundle basis, int depth, bool deleteRevoked)
     {
         // Let the caller that started the flight register it before the work starts.
         await Task.Yield();
         var operation = _telemetry.StartRefresh(userId);
         try
         {
-            var bundle = await RefreshCoreAsync(userId, state, basis, depth).ConfigureAwait(false);
+            var bundle = await RefreshCoreAsync(userId, state, basis, depth, deleteRevoked).ConfigureAwait(false);
             operation.Succeeded(calledGoogle: true);
             return bundle;
         }
@@ -167,7 +175,7 @@ internal sealed class UserRefreshCoordinator(
         }
     }
 
-    private async Task<OAuthTokenBundle> RefreshCoreAsync(string userId, UserTokenState state, StoredBundle basis, int depth)
+    private async Task<OAuthTokenBundle> RefreshCoreAsync(string userId, UserTokenState state, StoredBundle basis, int depth, bool deleteRevoked)
     {
         using var timeout = new CancellationTokenSource(options.RefreshTimeout, timeProvider);
         TokenResponse response;
@@ -175,6 +183,11 @@ internal sealed class UserRefreshCoordinator(
         {
             Log.RefreshingToken(logger, userId);
             response = await refresher.RefreshAsync(userId, basis.RefreshToken!, timeout.Token).ConfigureAwait(false);
+        }
+        catch (OAuthTokenRevokedException revoked) when (!deleteRevoked)
+        {
+            Log.RevokedGrantKept(logger, userId);
+            throw new OAuthTokenRevokedException(userId, secretDeleted: false, revoked.InnerException);
         }
         catch (OAuthTokenRevokedException revoked)
         {
