@@ -27,10 +27,15 @@ internal sealed class CountingSecretsManagerClient(ISecretsManagerClient inner) 
         _secretCalls.Clear();
     }
 
-    public Task<SecretValue> GetSecretValueAsync(string secretId, CancellationToken cancellationToken = default)
+    /// <summary>Gets or sets an action run after each GetSecretValue answered (to write in between, say).</summary>
+    public Action<string>? AfterGet { get; set; }
+
+    public async Task<SecretValue> GetSecretValueAsync(string secretId, CancellationToken cancellationToken = default)
     {
         Count("Get", secretId);
-        return inner.GetSecretValueAsync(secretId, cancellationToken);
+        var value = await inner.GetSecretValueAsync(secretId, cancellationToken);
+        AfterGet?.Invoke(secretId);
+        return value;
     }
 
     public Task<SecretWriteResult> CreateSecretAsync(NewSecret secret, string clientRequestToken, CancellationToken cancellationToken = default)

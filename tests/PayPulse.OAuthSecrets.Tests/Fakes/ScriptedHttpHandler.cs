@@ -35,6 +35,13 @@ internal sealed class ScriptedHttpHandler : HttpMessageHandler
 
     public ScriptedHttpHandler ThenHang() => Then((_, ct) => Hang.UntilCancelledAsync<HttpResponseMessage>(ct));
 
+    /// <summary>Answers every request the script does not, by <paramref name="responder"/>.</summary>
+    public ScriptedHttpHandler Always(Func<RecordedRequest, HttpResponseMessage> responder)
+    {
+        _fallback = (request, _) => Task.FromResult(responder(request));
+        return this;
+    }
+
     public ScriptedHttpHandler Always(HttpStatusCode status, string body = "{}", params (string Name, string Value)[] headers)
     {
         _fallback = (_, _) => Task.FromResult(Response(status, body, headers));

@@ -44,7 +44,7 @@ internal sealed class OAuthTokenMaintenance(
             options.MaxWritesPerSecond);
 
         // The budget of this sweep's writes, for this method's flow and everything it starts (it ends with the method).
-        using var budget = options.DryRun ? null : new SecretsManagerWriteBudget(options.MaxWritesPerSecond, timeProvider);
+        using var budget = options.DryRun ? null : new SecretsManagerWriteBudget(options.MaxWritesPerSecond);
         SecretsManagerWriteBudget.Use(budget);
         using var actionSlots = new SemaphoreSlim(options.MaxWritesPerSecond);
         try

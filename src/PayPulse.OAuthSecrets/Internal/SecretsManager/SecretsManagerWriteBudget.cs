@@ -10,13 +10,14 @@ namespace PayPulse.OAuthSecrets.Internal.SecretsManager;
 /// for every request it sends, retries and re-sent requests included.
 /// </summary>
 /// <remarks>
-/// A <see cref="SlidingWindowRateLimiter"/> of <see cref="SegmentsPerWindow"/> segments of <see cref="Segment"/>, moved
-/// on by a <see cref="TimeProvider"/> timer: a permit taken in a segment comes back only when the window has moved past
-/// it, so any <see cref="SegmentsPerWindow"/> consecutive segments hold at most the limit. Any interval of
-/// <c>(SegmentsPerWindow - 1) × Segment</c> = 1.05 s touches at most that many segments, and a timer that fires late
-/// only makes segments longer: so any one-second window of requests holds at most the limit, with 50 ms to spare for
-/// the time between taking a permit and the request reaching the service. The price is a steady rate of
-/// <c>limit / 1.1 s</c>.
+/// A <see cref="SlidingWindowRateLimiter"/> of <see cref="SegmentsPerWindow"/> segments of <see cref="Segment"/>: a
+/// permit taken in a segment comes back only when the window has moved past it, so any
+/// <see cref="SegmentsPerWindow"/> consecutive segments hold at most the limit. The limiter moves its window on its own
+/// timer and never sooner than a segment after the last move (it measures that with <c>Stopwatch</c>, so the window runs
+/// on real time, not on a <see cref="TimeProvider"/>); a late timer only makes a segment longer. So any interval of
+/// <c>(SegmentsPerWindow - 1) × Segment</c> = 1.05 s touches at most <see cref="SegmentsPerWindow"/> segments and holds
+/// at most the limit: any one-second window of requests does, with 50 ms to spare for the time between taking a permit
+/// and the request reaching the service. The price is a steady rate of <c>limit / 1.1 s</c>.
 /// </remarks>
 internal sealed class SecretsManagerWriteBudget : IDisposable
 {
@@ -29,26 +30,22 @@ internal sealed class SecretsManagerWriteBudget : IDisposable
     private static readonly AsyncLocal<SecretsManagerWriteBudget?> Ambient = new();
 
     private readonly SlidingWindowRateLimiter _limiter;
-    private readonly ITimer _timer;
 
     /// <summary>Initializes a new instance of the <see cref="SecretsManagerWriteBudget"/> class.</summary>
     /// <param name="writesPerSecond">The most writes in any one-second window.</param>
-    /// <param name="timeProvider">The time the window moves by.</param>
-    public SecretsManagerWriteBudget(int writesPerSecond, TimeProvider timeProvider)
+    public SecretsManagerWriteBudget(int writesPerSecond)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(writesPerSecond, 1);
-        ArgumentNullException.ThrowIfNull(timeProvider);
         WritesPerSecond = writesPerSecond;
         _limiter = new SlidingWindowRateLimiter(new SlidingWindowRateLimiterOptions
         {
             PermitLimit = writesPerSecond,
             Window = Segment * SegmentsPerWindow,
             SegmentsPerWindow = SegmentsPerWindow,
-            AutoReplenishment = false,
+            AutoReplenishment = true,
             QueueLimit = int.MaxValue,
             QueueProcessingOrder = QueueProcessingOrder.OldestFirst,
         });
-        _timer = timeProvider.CreateTimer(static state => ((SlidingWindowRateLimiter)state!).TryReplenish(), _limiter, Segment, Segment);
     }
 
     /// <summary>Gets the budget the current work runs under, if any.</summary>
@@ -69,41 +66,28 @@ internal sealed class SecretsManagerWriteBudget : IDisposable
         Ambient.Value is { } budget ? budget.AcquireAsync(cancellationToken) : ValueTask.CompletedTask;
 
     /// <summary>Stops the window. Writes that wait for a permit, or come later, go ahead: the work the budget paced has ended.</summary>
-    public void Dispose()
-    {
-        _timer.Dispose();
-        _limiter.Dispose();
-    }
+    public void Dispose() => _limiter.Dispose();
 
     private ValueTask AcquireAsync(CancellationToken cancellationToken)
     {
         try
         {
-            var lease = _limiter.AttemptAcquire(1);
-            if (lease.IsAcquired)
+            using (var lease = _limiter.AttemptAcquire(1))
             {
-                lease.Dispose();
-                return ValueTask.CompletedTask;
+                if (lease.IsAcquired)
+                {
+                    return ValueTask.CompletedTask;
+                }
             }
 
-            lease.Dispose();
-            return WaitForPermitAsync(cancellationToken);
+            // The limiter's own task, completed when the window frees a permit (or with a failed lease when the budget is
+            // disposed: the write then goes ahead). A replenishing limiter's lease holds nothing: permits come back
+            // with the window, not with the lease.
+            return new ValueTask(_limiter.AcquireAsync(1, cancellationToken).AsTask());
         }
         catch (ObjectDisposedException)
         {
             return ValueTask.CompletedTask;
-        }
-    }
-
-    private async ValueTask WaitForPermitAsync(CancellationToken cancellationToken)
-    {
-        try
-        {
-            // A lease that is not acquired comes only from a disposed limiter (the queue is unbounded).
-            using var lease = await _limiter.AcquireAsync(1, cancellationToken).ConfigureAwait(false);
-        }
-        catch (ObjectDisposedException)
-        {
         }
     }
 }
