@@ -200,6 +200,73 @@ public sealed class OAuthTokenMaintenanceTests : IDisposable
         _host.Logs.GetSnapshot().Should().Contain(r => r.Id.Id == 4010);
     }
 
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(3)]
+    [InlineData(4)]
+    [InlineData(5)]
+    [InlineData(6)]
+    [InlineData(7)]
+    [InlineData(8)]
+    public async Task AReconnectFromAnotherProcess_RightAfterTheSweepReadTheUser_IsNeverLostOrOverwritten(int seed)
+    {
+        // Invariant: a user who reconnects (another process's StoreAsync with a new grant) after the sweep read their
+        // secret ends holding that new grant: no keep-alive write-back, revoked delete or abandoned delete undoes it.
+        // The seed picks which users reconnect, and whether before or after the sweep's refresh of them starts.
+        var seeded = SeedPopulation(scale: 3);
+        var other = new Internal.SecretsManagerOAuthTokenStore(
+            _host.Calls, Microsoft.Extensions.Options.Options.Create(_host.Options), _host.Time);
+        var random = new Random(seed);
+        var reconnected = new System.Collections.Concurrent.ConcurrentDictionary<string, string>(StringComparer.Ordinal);
+        var firstReads = new System.Collections.Concurrent.ConcurrentDictionary<string, bool>(StringComparer.Ordinal);
+        var chosen = seeded.Where(s => s.Value != "malformed").Select(s => s.Key).Where(_ => random.Next(2) == 0).ToHashSet(StringComparer.Ordinal);
+        var late = chosen.Where(u => seeded[u] == "stale" && random.Next(2) == 0).ToHashSet(StringComparer.Ordinal);
+        void Reconnect(string userId)
+        {
+            var refreshToken = "1//reconnect-" + userId;
+            using (ExecutionContext.SuppressFlow())
+            {
+                // Another process: not under the sweep's write budget.
+                Task.Run(() => other.StoreAsync(userId, new OAuthTokenGrant("ya29.reconnect-" + userId, refreshToken, TimeSpan.FromHours(1))))
+                    .GetAwaiter().GetResult();
+            }
+
+            reconnected[userId] = refreshToken;
+        }
+
+        _host.Calls.AfterGet = name =>
+        {
+            var userId = name[Prefix.Length..];
+            if (chosen.Contains(userId) && !late.Contains(userId) && firstReads.TryAdd(userId, true))
+            {
+                Reconnect(userId);
+            }
+        };
+        _host.Calls.BeforeStageMove = name =>
+        {
+            var userId = name[Prefix.Length..];
+            if (late.Contains(userId) && !reconnected.ContainsKey(userId))
+            {
+                Reconnect(userId);
+            }
+        };
+
+        var report = await Sweep(AllActions());
+
+        reconnected.Should().NotBeEmpty();
+        var fresh = new Internal.SecretsManagerOAuthTokenStore(_host.Secrets, Microsoft.Extensions.Options.Options.Create(_host.Options), _host.Time);
+        foreach (var (userId, refreshToken) in reconnected)
+        {
+            var stored = await fresh.GetAsync(userId);
+            stored.Should().NotBeNull($"user {userId} ({seeded[userId]}) reconnected");
+            stored!.RefreshToken.Should().Be(refreshToken, $"user {userId} ({seeded[userId]}) reconnected");
+            stored.AccessToken.Should().Be("ya29.reconnect-" + userId);
+        }
+
+        report.Failed.Should().Be(0);
+    }
+
     [Fact]
     public async Task MalformedSecrets_AreReportedAndNeverChanged_WithEveryActionOn()
     {
