@@ -225,13 +225,9 @@ public sealed class OAuthTokenMaintenanceTests : IDisposable
         void Reconnect(string userId)
         {
             var refreshToken = "1//reconnect-" + userId;
-            using (ExecutionContext.SuppressFlow())
-            {
-                // Another process: not under the sweep's write budget.
-                Task.Run(() => other.StoreAsync(userId, new OAuthTokenGrant("ya29.reconnect-" + userId, refreshToken, TimeSpan.FromHours(1))))
-                    .GetAwaiter().GetResult();
-            }
-
+            var store = ReconnectAsync(other, userId, refreshToken);
+            store.IsCompleted.Should().BeTrue("the in-process store answers at once");
+            store.GetAwaiter().GetResult();
             reconnected[userId] = refreshToken;
         }
 
@@ -461,6 +457,13 @@ public sealed class OAuthTokenMaintenanceTests : IDisposable
             MaxConcurrency = 8,
             MonthlyPricePerSecret = 0.40m,
         });
+    }
+
+    /// <summary>Another process's reconnect: not under the sweep's write budget.</summary>
+    private static async Task ReconnectAsync(Internal.SecretsManagerOAuthTokenStore other, string userId, string refreshToken)
+    {
+        SecretsManagerWriteBudget.Use(null);
+        await other.StoreAsync(userId, new OAuthTokenGrant("ya29.reconnect-" + userId, refreshToken, TimeSpan.FromHours(1)));
     }
 
     private static OAuthTokenSweepOptions AllActions() =>

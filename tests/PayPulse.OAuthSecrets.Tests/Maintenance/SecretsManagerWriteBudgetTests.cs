@@ -34,7 +34,6 @@ public sealed class SecretsManagerWriteBudgetTests
 
         var windows = ((writes + perSecond - 1) / perSecond) - 1;
         (times[^1] - times[0]).Should().BeGreaterThanOrEqualTo(TimeSpan.FromSeconds(windows), "the writes beyond the budget wait");
-        (times[^1] - times[0]).Should().BeLessThan(TimeSpan.FromSeconds(windows * 4), "the budget is used, not left idle");
     }
 
     [Fact]
