@@ -12,17 +12,25 @@ namespace PayPulse.OAuthSecrets.Internal.SecretsManager;
 /// <remarks>
 /// A <see cref="SlidingWindowRateLimiter"/> of <see cref="SegmentsPerWindow"/> segments of <see cref="Segment"/>: a
 /// permit taken in a segment comes back only when the window has moved past it, so any
-/// <see cref="SegmentsPerWindow"/> consecutive segments hold at most the limit. The limiter moves its window on its own
-/// timer and never sooner than a segment after the last move (it measures that with <c>Stopwatch</c>, so the window runs
-/// on real time, not on a <see cref="TimeProvider"/>); a late timer only makes a segment longer. So any interval of
-/// <c>(SegmentsPerWindow - 1) × Segment</c> = 1.05 s touches at most <see cref="SegmentsPerWindow"/> segments and holds
-/// at most the limit: any one-second window of requests does, with 50 ms to spare for the time between taking a permit
-/// and the request reaching the service. The price is a steady rate of <c>limit / 1.1 s</c>.
+/// <see cref="SegmentsPerWindow"/> consecutive segments hold at most the limit. The limiter moves its window only when a
+/// full segment has passed since it last did, by its own <c>Stopwatch</c>, so no segment is ever shorter than 50 ms and
+/// the window runs on real time, not on a <see cref="TimeProvider"/>. Any interval of
+/// <c>(SegmentsPerWindow - 1) × Segment</c> = 1.05 s therefore touches at most <see cref="SegmentsPerWindow"/> segments
+/// and holds at most the limit: any one-second window of requests does, with 50 ms to spare for the time between taking
+/// a permit and the request reaching the service.
+/// <para>
+/// The limiter's own timer ticks once a segment; a tick that comes a little early is ignored, which doubles that segment
+/// (about every other one), so the budget asks it every <see cref="Tick"/> instead: each segment then ends at most a tick
+/// (and the timer's lateness) after its 50 ms, for a steady rate of about <c>limit / 1.2 s</c>.
+/// </para>
 /// </remarks>
 internal sealed class SecretsManagerWriteBudget : IDisposable
 {
     /// <summary>The length of one segment of the sliding window.</summary>
     public static readonly TimeSpan Segment = TimeSpan.FromMilliseconds(50);
+
+    /// <summary>How often the window is asked to move on: a fifth of a <see cref="Segment"/>.</summary>
+    public static readonly TimeSpan Tick = TimeSpan.FromMilliseconds(10);
 
     /// <summary>The segments of the window: 1.1 s in all.</summary>
     public const int SegmentsPerWindow = 22;
@@ -30,6 +38,7 @@ internal sealed class SecretsManagerWriteBudget : IDisposable
     private static readonly AsyncLocal<SecretsManagerWriteBudget?> Ambient = new();
 
     private readonly SlidingWindowRateLimiter _limiter;
+    private readonly ITimer _ticks;
 
     /// <summary>Initializes a new instance of the <see cref="SecretsManagerWriteBudget"/> class.</summary>
     /// <param name="writesPerSecond">The most writes in any one-second window.</param>
@@ -42,10 +51,13 @@ internal sealed class SecretsManagerWriteBudget : IDisposable
             PermitLimit = writesPerSecond,
             Window = Segment * SegmentsPerWindow,
             SegmentsPerWindow = SegmentsPerWindow,
-            AutoReplenishment = true,
+            AutoReplenishment = false,
             QueueLimit = int.MaxValue,
             QueueProcessingOrder = QueueProcessingOrder.OldestFirst,
         });
+
+        // Real time, whatever the caller's TimeProvider: the limiter measures its segments by Stopwatch.
+        _ticks = TimeProvider.System.CreateTimer(static state => ((SlidingWindowRateLimiter)state!).TryReplenish(), _limiter, Tick, Tick);
     }
 
     /// <summary>Gets the budget the current work runs under, if any.</summary>
@@ -66,7 +78,11 @@ internal sealed class SecretsManagerWriteBudget : IDisposable
         Ambient.Value is { } budget ? budget.AcquireAsync(cancellationToken) : ValueTask.CompletedTask;
 
     /// <summary>Stops the window. Writes that wait for a permit, or come later, go ahead: the work the budget paced has ended.</summary>
-    public void Dispose() => _limiter.Dispose();
+    public void Dispose()
+    {
+        _ticks.Dispose();
+        _limiter.Dispose();
+    }
 
     private ValueTask AcquireAsync(CancellationToken cancellationToken)
     {
