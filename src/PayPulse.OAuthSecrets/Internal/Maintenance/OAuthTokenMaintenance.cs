@@ -1,4 +1,3 @@
-using System.Runtime.CompilerServices;
 using Microsoft.Extensions.Logging;
 using PayPulse.OAuthSecrets.Internal.Gmail;
 using PayPulse.OAuthSecrets.Internal.SecretsManager;
@@ -49,9 +48,13 @@ internal sealed class OAuthTokenMaintenance(
         using var actionSlots = new SemaphoreSlim(options.MaxWritesPerSecond);
         try
         {
+            // The whole listing before any action: a delete made while paging would move an offset-based NextToken
+            // (moto's is the index of the next secret) past secrets never listed.
+            var names = await ListUserSecretsAsync(cancellationToken).ConfigureAwait(false);
+
             // Parallel.ForEachAsync stops taking names on cancellation and returns only once every body has ended.
             await Parallel.ForEachAsync(
-                    ListUserSecretsAsync(cancellationToken),
+                    names,
                     new ParallelOptions { MaxDegreeOfParallelism = options.MaxConcurrency, CancellationToken = cancellationToken },
                     (name, token) => new ValueTask(SweepOneAsync(sweep, actionSlots, name, token)))
                 .ConfigureAwait(false);
@@ -88,10 +91,11 @@ internal sealed class OAuthTokenMaintenance(
         : bundle.IsExpired(now, refreshBeforeExpiry) ? SecretClass.Expiring
         : SecretClass.Valid;
 
-    /// <summary>Every secret name under the prefix, page by page, each once.</summary>
-    private async IAsyncEnumerable<string> ListUserSecretsAsync([EnumeratorCancellation] CancellationToken cancellationToken)
+    /// <summary>Every secret name under the prefix, each once, in listing order: all pages.</summary>
+    private async Task<List<string>> ListUserSecretsAsync(CancellationToken cancellationToken)
     {
         var seen = new HashSet<string>(StringComparer.Ordinal);
+        var names = new List<string>();
         string? next = null;
         do
         {
@@ -100,13 +104,15 @@ internal sealed class OAuthTokenMaintenance(
             {
                 if (seen.Add(name))
                 {
-                    yield return name;
+                    names.Add(name);
                 }
             }
 
             next = page.NextToken;
         }
         while (next is not null);
+
+        return names;
     }
 
     private async Task SweepOneAsync(Sweep sweep, SemaphoreSlim actionSlots, string name, CancellationToken cancellationToken)
