@@ -15,13 +15,22 @@ namespace PayPulse.OAuthSecrets.Internal.SecretsManager;
 /// it, so any <see cref="SegmentsPerWindow"/> consecutive segments hold at most the limit. Any interval of
 /// <c>(SegmentsPerWindow - 1) × Segment</c> = 1.05 s touches at most that many segments, and a timer that fires late
 /// only makes segments longer: so any one-second window of requests holds at most the limit, with 50 ms to spare for
-/// the time between taking a permit and the request reaching the service. The price is a steady rate of
-/// <c>limit / 1.1 s</c>.
+/// the time between taking a permit and the request reaching the service. The price is a steady rate of about
+/// <c>limit / 1.2 s</c>.
+/// <para>
+/// The limiter itself moves the window only when a full <see cref="Segment"/> has passed since it last did, by its own
+/// <see cref="System.Diagnostics.Stopwatch"/> (so no segment is ever shorter). A timer ticking once a segment would
+/// arrive a little early about every other tick and be ignored, doubling those segments and halving the rate; it ticks
+/// every <see cref="Tick"/> instead, so each segment ends at most a tick (and the timer's lateness) after its 50 ms.
+/// </para>
 /// </remarks>
 internal sealed class SecretsManagerWriteBudget : IDisposable
 {
     /// <summary>The length of one segment of the sliding window.</summary>
     public static readonly TimeSpan Segment = TimeSpan.FromMilliseconds(50);
+
+    /// <summary>How often the timer asks the limiter to move the window on: a fifth of a <see cref="Segment"/>.</summary>
+    public static readonly TimeSpan Tick = TimeSpan.FromMilliseconds(10);
 
     /// <summary>The segments of the window: 1.1 s in all.</summary>
     public const int SegmentsPerWindow = 22;
@@ -48,7 +57,7 @@ internal sealed class SecretsManagerWriteBudget : IDisposable
             QueueLimit = int.MaxValue,
             QueueProcessingOrder = QueueProcessingOrder.OldestFirst,
         });
-        _timer = timeProvider.CreateTimer(static state => ((SlidingWindowRateLimiter)state!).TryReplenish(), _limiter, Segment, Segment);
+        _timer = timeProvider.CreateTimer(static state => ((SlidingWindowRateLimiter)state!).TryReplenish(), _limiter, Tick, Tick);
     }
 
     /// <summary>Gets the budget the current work runs under, if any.</summary>
