@@ -263,6 +263,43 @@ public sealed class SecretsManagerClientIntegrationTests : IDisposable
         read.SecretString.Should().Be("by-arn");
     }
 
+    // 250 secrets under one prefix take three pages of at most 100. Around them: names that share the prefix's start
+    // but not the prefix (a sibling folder, the prefix without its slash, the client-id secret next to the users, the
+    // prefix in another case, which AWS's case-insensitive filter would return and the ordinal check drops), and one
+    // force-deleted user secret.
+    [Fact]
+    public async Task ListSecretsAsync_MoreThanAPageUnderAPrefix_ListsEveryNameOnceAndNoneOutside()
+    {
+        var root = "it-list-" + Guid.NewGuid().ToString("N");
+        var prefix = root + "/user/";
+        var inside = Enumerable.Range(0, 250).Select(i => $"{prefix}u{i:D3}").ToArray();
+        string[] outside = [root + "/user-other/u000", root + "/user", root + "/google-client-id", root.ToUpperInvariant() + "/USER/u000", prefix.ToUpperInvariant() + "u001"];
+        var deleted = prefix + "deleted";
+        await Parallel.ForEachAsync(
+            inside.Concat(outside).Append(deleted),
+            new ParallelOptions { MaxDegreeOfParallelism = 16 },
+            async (name, ct) => await _client.CreateSecretAsync(new NewSecret(name, "{}"), SecretsManagerLimits.NewClientRequestToken(), ct));
+        await _client.DeleteSecretAsync(deleted, forceDeleteWithoutRecovery: true);
+
+        var listed = new List<string>();
+        var pages = 0;
+        string? next = null;
+        do
+        {
+            var page = await _client.ListSecretsAsync(prefix, next);
+            page.Names.Count.Should().BeLessThanOrEqualTo(SecretListPage.MaxResults);
+            listed.AddRange(page.Names);
+            pages++;
+            next = page.NextToken;
+        }
+        while (next is not null && pages < 10);
+
+        next.Should().BeNull("the listing ends");
+        pages.Should().BeGreaterThanOrEqualTo(3, "250 names do not fit in two pages of 100");
+        listed.Should().OnlyHaveUniqueItems();
+        listed.Should().BeEquivalentTo(inside, "every name under the prefix, and nothing else, is listed");
+    }
+
     public void Dispose() => _http.Dispose();
 
     /// <summary>Exactly <paramref name="bytes"/> bytes of UTF-8 mixing one- to four-byte characters and JSON escapes.</summary>

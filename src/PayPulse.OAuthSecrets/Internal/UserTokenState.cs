@@ -181,6 +181,25 @@ internal sealed class UserTokenState
         }
     }
 
+    /// <summary>
+    /// A task that ends once every refresh of the user running in this process now has ended, its write-back included
+    /// (within the refresh's own bound), whatever its outcome. A caller given a rotated successor at once (see
+    /// <see cref="JoinOrStart"/>) waits for it before reading back what was stored.
+    /// </summary>
+    public Task RunningRefreshesEnded()
+    {
+        Task[] running;
+        lock (_gate)
+        {
+            running = [.. _flights.Where(f => !f.Task.IsCompleted).Select(f => (Task)f.Task)];
+        }
+
+        return running.Length == 0
+            ? Task.CompletedTask
+            : Task.WhenAll(running).ContinueWith(
+                static _ => { }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+    }
+
     /// <summary>Remembers that a refresh of <paramref name="from"/> was answered with a new refresh token (in <paramref name="successor"/>).</summary>
     public void RecordRotation(string from, OAuthTokenBundle successor, long timestamp)
     {

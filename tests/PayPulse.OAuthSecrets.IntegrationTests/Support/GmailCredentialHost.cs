@@ -3,6 +3,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using PayPulse.OAuthSecrets.Gmail;
 using PayPulse.OAuthSecrets.IntegrationTests.Infrastructure;
+using PayPulse.OAuthSecrets.Maintenance;
 
 namespace PayPulse.OAuthSecrets.IntegrationTests.Support;
 
@@ -21,6 +22,7 @@ internal sealed class GmailCredentialHost : IAsyncDisposable
         Options = provider.GetRequiredService<IOptions<OAuthSecretsOptions>>().Value;
         Factory = provider.GetRequiredService<IGmailCredentialFactory>();
         Store = provider.GetRequiredService<IOAuthTokenStore>();
+        Maintenance = provider.GetRequiredService<IOAuthTokenMaintenance>();
     }
 
     /// <summary>Gets the credential factory resolved from the container.</summary>
@@ -28,6 +30,9 @@ internal sealed class GmailCredentialHost : IAsyncDisposable
 
     /// <summary>Gets the token store resolved from the container.</summary>
     public IOAuthTokenStore Store { get; }
+
+    /// <summary>Gets the maintenance sweep resolved from the container (sharing its store and refresh single flight).</summary>
+    public IOAuthTokenMaintenance Maintenance { get; }
 
     /// <summary>Gets the validated options.</summary>
     public OAuthSecretsOptions Options { get; }

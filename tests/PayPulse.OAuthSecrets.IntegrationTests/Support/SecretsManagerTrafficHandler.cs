@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Diagnostics;
 using System.Text.Json;
 
 namespace PayPulse.OAuthSecrets.IntegrationTests.Support;
@@ -11,12 +12,19 @@ internal sealed class SecretsManagerTrafficHandler : DelegatingHandler
 {
     private readonly ConcurrentQueue<SecretsManagerCall> _sent = new();
     private readonly ConcurrentQueue<SecretsManagerCall> _completed = new();
+    private readonly ConcurrentQueue<TimedSecretsManagerCall> _timed = new();
 
     /// <summary>Gets the calls sent so far, in order.</summary>
     public IReadOnlyList<SecretsManagerCall> Sent => [.. _sent];
 
     /// <summary>Gets the calls whose response has arrived so far, in order.</summary>
     public IReadOnlyList<SecretsManagerCall> Completed => [.. _completed];
+
+    /// <summary>
+    /// Gets the calls sent so far with the moment each left for the server (after <see cref="BeforeSend"/>), in the
+    /// order they were recorded: sort by <see cref="TimedSecretsManagerCall.SentAt"/> to measure rates.
+    /// </summary>
+    public IReadOnlyList<TimedSecretsManagerCall> SentTimed => [.. _timed];
 
     /// <summary>Gets or sets what runs before each request is sent: a test can delay or hold it there.</summary>
     public Func<SecretsManagerCall, CancellationToken, Task>? BeforeSend { get; set; }
@@ -44,6 +52,7 @@ internal sealed class SecretsManagerTrafficHandler : DelegatingHandler
         }
 
         _sent.Enqueue(call);
+        _timed.Enqueue(new TimedSecretsManagerCall(call, Stopwatch.GetTimestamp()));
         var response = await base.SendAsync(request, cancellationToken);
         _completed.Enqueue(call);
         if (BeforeReturn is { } beforeReturn)

@@ -227,7 +227,9 @@ internal sealed class OAuthTokenMaintenance(
             return;
         }
 
-        // Counted by what is stored now: a write-back that failed still hands the tokens out.
+        // Counted by what is stored now: a write-back that failed still hands the tokens out. A refresh of this process
+        // that rotated the token away hands its tokens over before its write-back lands: that is awaited first.
+        await store.States.For(userId).RunningRefreshesEnded().ConfigureAwait(false);
         var after = await store.ReadAsync(userId, CancellationToken.None).ConfigureAwait(false);
         if (after is not null && after.Bundle.CreatedAt > stored.Bundle.CreatedAt)
         {
