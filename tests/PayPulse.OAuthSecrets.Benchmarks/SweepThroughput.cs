@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Globalization;
 using Amazon.Runtime;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using PayPulse.OAuthSecrets.Internal.SecretsManager;
 using PayPulse.OAuthSecrets.Maintenance;
 using PayPulse.OAuthSecrets.MaintenanceSweep;
@@ -26,6 +27,7 @@ internal static class SweepThroughput
     public static async Task<int> RunAsync(string[] args)
     {
         var users = ReadOption(args, "--users", 2_000);
+        var timeline = args.Contains("--timeline", StringComparer.Ordinal);
         var root = FindRepositoryRoot();
         Console.WriteLine(Invariant($"Sweep throughput: {users} demo users a population; {Environment.ProcessorCount} cores; load {LoadAverage()}."));
         await using var google = GoogleTokenEndpointStandIn.Start();
@@ -92,10 +94,16 @@ internal static class SweepThroughput
         async Task MeasureAsync(string store, Setup setup, OAuthTokenSweepOptions options)
         {
             setup.Writes.Reset();
+            setup.Warnings.Clear();
+            var started = Stopwatch.GetTimestamp();
             var report = await setup.Maintenance.SweepAsync(options);
             var row = new Row(store, options, report, setup.Writes.Count, setup.Writes.MaxInAnySecond(), setup.Writes.Reads);
             rows.Add(row);
             Console.WriteLine($"  {row.Describe()}");
+            if (timeline && !options.DryRun)
+            {
+                Console.WriteLine($"    writes per 0.1 s: {setup.Writes.Timeline(started)}");
+            }
             var followUps = new List<OAuthTokenSweepReport>();
             if (!options.DryRun)
             {
@@ -108,6 +116,11 @@ internal static class SweepThroughput
                     followUps.Add(await setup.Maintenance.SweepAsync(again));
                 }
                 while (followUps.Count < 10 && followUps[^1] is { KeptAlive: > 0 } or { Revoked: > 0 } or { Deleted: > 0 } or { Failed: > 0 });
+            }
+
+            foreach (var warning in setup.Warnings.Distinct(StringComparer.Ordinal).Take(10))
+            {
+                Console.WriteLine("    logged: " + warning);
             }
 
             var population = setup.Population!;
@@ -266,6 +279,19 @@ internal static class SweepThroughput
 
         public void Read() => Interlocked.Increment(ref _reads);
 
+        /// <summary>The writes in each tenth of a second from <paramref name="start"/>, as one line of counts.</summary>
+        public string Timeline(long start)
+        {
+            var tenths = _writes.Select(t => (int)(Stopwatch.GetElapsedTime(start, t).TotalSeconds * 10)).ToList();
+            var counts = new int[tenths.Count == 0 ? 0 : tenths.Max() + 1];
+            foreach (var tenth in tenths)
+            {
+                counts[tenth]++;
+            }
+
+            return string.Join(' ', counts);
+        }
+
         /// <summary>The most writes whose timestamps fall within one second of each other.</summary>
         public int MaxInAnySecond()
         {
@@ -351,14 +377,39 @@ internal static class SweepThroughput
         }
     }
 
+    /// <summary>Keeps the text of every entry logged at Warning or above, with its exception's type and message.</summary>
+    private sealed class WarningCollector(ConcurrentQueue<string> entries) : ILoggerProvider, ILogger
+    {
+        public ILogger CreateLogger(string categoryName) => this;
+
+        public IDisposable? BeginScope<TState>(TState state)
+            where TState : notnull => null;
+
+        public bool IsEnabled(LogLevel logLevel) => logLevel >= LogLevel.Warning;
+
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+        {
+            // The malformed demo secrets are expected; everything else is worth showing.
+            if (IsEnabled(logLevel) && eventId.Id is not 4006 and not 2003)
+            {
+                entries.Enqueue($"[{eventId.Id}] {formatter(state, exception)}{(exception is null ? string.Empty : $" ({exception.GetType().Name}: {exception.Message})")}");
+            }
+        }
+
+        public void Dispose()
+        {
+        }
+    }
+
     /// <summary>One container of the library for one population's prefix, on moto or on the in-process store.</summary>
     private sealed class Setup : IAsyncDisposable
     {
         private readonly ServiceProvider _services;
         private readonly InProcessSecretStore? _inProcess;
 
-        private Setup(ServiceProvider services, string prefix, WriteLog writes, InProcessSecretStore? inProcess)
+        private Setup(ServiceProvider services, string prefix, WriteLog writes, InProcessSecretStore? inProcess, ConcurrentQueue<string> warnings)
         {
+            Warnings = warnings;
             _services = services;
             Prefix = prefix;
             Writes = writes;
@@ -369,6 +420,9 @@ internal static class SweepThroughput
         public string Prefix { get; }
 
         public WriteLog Writes { get; }
+
+        /// <summary>Gets the library's log entries at Warning and above (the sweep's failures say why here).</summary>
+        public ConcurrentQueue<string> Warnings { get; }
 
         public IOAuthTokenMaintenance Maintenance { get; }
 
@@ -388,7 +442,9 @@ internal static class SweepThroughput
                 o.TokenEndpoint = tokenUri;
             });
             services.AddHttpClient(OAuthSecretsHttpClientNames.SecretsManager).AddHttpMessageHandler(() => new CountingHandler(writes));
-            return new Setup(services.BuildServiceProvider(), prefix, writes, null);
+            var warnings = new ConcurrentQueue<string>();
+            services.AddLogging(b => b.AddProvider(new WarningCollector(warnings)));
+            return new Setup(services.BuildServiceProvider(), prefix, writes, null, warnings);
         }
 
         public static Setup InProcess(string prefix, Uri tokenUri)
@@ -404,7 +460,9 @@ internal static class SweepThroughput
                 o.SecretNamePrefix = prefix;
                 o.TokenEndpoint = tokenUri;
             });
-            return new Setup(services.BuildServiceProvider(), prefix, writes, store);
+            var warnings = new ConcurrentQueue<string>();
+            services.AddLogging(b => b.AddProvider(new WarningCollector(warnings)));
+            return new Setup(services.BuildServiceProvider(), prefix, writes, store, warnings);
         }
 
         /// <summary>Seeds the sample's population of <paramref name="users"/> under <see cref="Prefix"/> (not counted).</summary>
