@@ -118,7 +118,13 @@ internal static class SweepThroughput
                 while (followUps.Count < 10 && followUps[^1] is { KeptAlive: > 0 } or { Revoked: > 0 } or { Deleted: > 0 } or { Failed: > 0 });
             }
 
-            foreach (var warning in setup.Warnings.Distinct(StringComparer.Ordinal).Take(10))
+            var transient = setup.Warnings.Count(w => w.StartsWith("[1100]", StringComparison.Ordinal));
+            if (transient > 0)
+            {
+                Console.WriteLine(Invariant($"    {transient} Secrets Manager requests failed transiently and were retried (event 1100), e.g. {setup.Warnings.First(w => w.StartsWith("[1100]", StringComparison.Ordinal))}"));
+            }
+
+            foreach (var warning in setup.Warnings.Where(w => !w.StartsWith("[1100]", StringComparison.Ordinal)).Distinct(StringComparer.Ordinal).Take(10))
             {
                 Console.WriteLine("    logged: " + warning);
             }
@@ -483,11 +489,54 @@ internal static class SweepThroughput
             await Parallel.ForEachAsync(
                 population.Secrets,
                 new ParallelOptions { MaxDegreeOfParallelism = 8 },
-                async (secret, token) => await client.CreateSecretAsync(new NewSecret(secret.Name, secret.Value), Guid.NewGuid().ToString(), token));
+                async (secret, token) =>
+                {
+                    // moto answers HTTP 500 now and then under concurrent writes (its store is scanned on every call):
+                    // the same request again, which an earlier attempt may have done already.
+                    var request = Guid.NewGuid().ToString();
+                    for (var attempt = 1; ; attempt++)
+                    {
+                        try
+                        {
+                            await client.CreateSecretAsync(new NewSecret(secret.Name, secret.Value), request, token);
+                            return;
+                        }
+                        catch (SecretsManagerException ex) when (ex.Kind == SecretsManagerErrorKind.AlreadyExists && attempt > 1)
+                        {
+                            return;
+                        }
+                        catch (SecretsManagerException ex) when (ex.IsTransient && attempt < 5)
+                        {
+                        }
+                    }
+                });
             Writes.Reset();
             return population;
         }
 
-        public ValueTask DisposeAsync() => _services.DisposeAsync();
+        /// <summary>Deletes what is left of the population (moto scans every secret on every call: fewer is faster).</summary>
+        public async ValueTask DisposeAsync()
+        {
+            if (_inProcess is null)
+            {
+                var client = _services.GetRequiredService<ISecretsManagerClient>();
+                var names = new List<string>();
+                string? next = null;
+                do
+                {
+                    var page = await client.ListSecretsAsync(Prefix, next);
+                    names.AddRange(page.Names);
+                    next = page.NextToken;
+                }
+                while (next is not null);
+
+                foreach (var name in names)
+                {
+                    await client.DeleteSecretAsync(name);
+                }
+            }
+
+            await _services.DisposeAsync();
+        }
     }
 }
