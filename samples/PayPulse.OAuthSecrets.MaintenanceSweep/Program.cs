@@ -25,7 +25,8 @@ using PayPulse.OAuthSecrets.MaintenanceSweep;
 //     [--PayPulse:OAuthSecrets:ServiceUrl=http://127.0.0.1:5000] [--seed 200] --keep-alive --delete-revoked --delete-abandoned
 // With --seed N the demo users are created under their own prefix, {SecretNamePrefix}demo-{run}/, the sweep covers only
 // that prefix, and the stand-in answers token requests: real users' secrets are never read or refreshed by a demo run.
-// The last lines print how to sweep the same demo users again.
+// The last lines print how to sweep the same demo users again. On AWS the demo users are real secrets, billed until
+// deleted (the sweep deletes only the revoked and abandoned ones).
 //
 // Switches (each sets a key of the Sweep section, bound to OAuthTokenSweepOptions; appsettings.json holds the defaults,
 // and any --Section:Key=value is accepted as well):
@@ -173,7 +174,7 @@ catch (ArgumentOutOfRangeException ex)
     Console.Error.WriteLine($"Bad option value: {ex.Message.Split('\n')[0].Trim()}");
     exitCode = 64;
 }
-catch (Exception ex) when (ex is OAuthSecretsException or HttpRequestException or InvalidOperationException)
+catch (Exception ex) when (ex is OAuthSecretsException or HttpRequestException or InvalidOperationException or Amazon.Runtime.AmazonClientException)
 {
     Console.Error.WriteLine($"Failed: {ex.Message}");
     exitCode = 1;

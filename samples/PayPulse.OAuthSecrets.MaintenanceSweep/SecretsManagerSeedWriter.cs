@@ -18,6 +18,7 @@ internal sealed class SecretsManagerSeedWriter(HttpClient http, Uri serviceUrl, 
 {
     private const string ContentType = "application/x-amz-json-1.1";
     private const string Target = "secretsmanager.CreateSecret";
+    private const int MaxAttempts = 4;
 
     // Signed, but set on the request by other means (the content, the handler).
     private static readonly HashSet<string> SetAbove = new(["Host", "Content-Type", "X-Amz-Target"], StringComparer.OrdinalIgnoreCase);
@@ -37,7 +38,11 @@ internal sealed class SecretsManagerSeedWriter(HttpClient http, Uri serviceUrl, 
         return new SecretsManagerSeedWriter(http, serviceUrl, region, credentials);
     }
 
-    /// <summary>Creates the secret <paramref name="name"/> holding <paramref name="value"/>.</summary>
+    /// <summary>
+    /// Creates the secret <paramref name="name"/> holding <paramref name="value"/>. Throttling and server errors are
+    /// tried again (up to four attempts, with the same request token); a retry that finds the secret made by an earlier
+    /// attempt succeeds.
+    /// </summary>
     /// <exception cref="HttpRequestException">Secrets Manager refused (the message names the error, never the value).</exception>
     public async Task CreateSecretAsync(string name, string value, CancellationToken cancellationToken)
     {
@@ -48,6 +53,28 @@ internal sealed class SecretsManagerSeedWriter(HttpClient http, Uri serviceUrl, 
             ["ClientRequestToken"] = Guid.NewGuid().ToString(),
             ["Description"] = "PayPulse.OAuthSecrets maintenance sweep sample: demo user",
         }.ToJsonString());
+        for (var attempt = 1; ; attempt++)
+        {
+            var (status, type, message) = await SendAsync(body, cancellationToken);
+            if (status is >= 200 and < 300 || (attempt > 1 && type == "ResourceExistsException"))
+            {
+                return;
+            }
+
+            var transient = status is 429 or >= 500 || type is "ThrottlingException";
+            if (!transient || attempt == MaxAttempts)
+            {
+                throw new HttpRequestException(string.Create(
+                    CultureInfo.InvariantCulture, $"CreateSecret '{name}' failed: HTTP {status} {type}: {message}"));
+            }
+
+            await Task.Delay(TimeSpan.FromMilliseconds(100 * attempt), cancellationToken);
+        }
+    }
+
+    /// <summary>Sends one signed CreateSecret; the status and, for an error, the AWS JSON protocol's type and message.</summary>
+    private async Task<(int Status, string? Type, string? Message)> SendAsync(byte[] body, CancellationToken cancellationToken)
+    {
         var signingRequest = new AWSSigningRequest { HttpMethod = HttpMethod.Post, RequestUri = ServiceUrl, Content = body };
         signingRequest.Headers["Content-Type"] = ContentType;
         signingRequest.Headers["X-Amz-Target"] = Target;
@@ -68,23 +95,23 @@ internal sealed class SecretsManagerSeedWriter(HttpClient http, Uri serviceUrl, 
         }
 
         using var response = await http.SendAsync(request, cancellationToken);
-        if (!response.IsSuccessStatusCode)
+        if (response.IsSuccessStatusCode)
         {
-            // The AWS JSON protocol's error: {"__type": "...", "message": "..."}; anything else is named by its status only.
-            var answer = await response.Content.ReadAsStringAsync(cancellationToken);
-            JsonObject? error = null;
-            try
-            {
-                error = JsonNode.Parse(answer) as JsonObject;
-            }
-            catch (JsonException)
-            {
-            }
-
-            var type = error?["__type"]?.ToString() ?? "(not an AWS JSON error)";
-            var message = error?["message"]?.ToString() ?? error?["Message"]?.ToString();
-            throw new HttpRequestException(string.Create(
-                CultureInfo.InvariantCulture, $"CreateSecret '{name}' failed: HTTP {(int)response.StatusCode} {type}: {message}"));
+            return ((int)response.StatusCode, null, null);
         }
+
+        // The AWS JSON protocol's error: {"__type": "...", "message": "..."}; anything else is named by its status only.
+        JsonObject? error = null;
+        try
+        {
+            error = JsonNode.Parse(await response.Content.ReadAsStringAsync(cancellationToken)) as JsonObject;
+        }
+        catch (JsonException)
+        {
+        }
+
+        // "__type" may be namespaced ("com.amazonaws...#ResourceExistsException").
+        var type = error?["__type"]?.ToString() is { } t ? t[(t.LastIndexOf('#') + 1)..] : "(not an AWS JSON error)";
+        return ((int)response.StatusCode, type, error?["message"]?.ToString() ?? error?["Message"]?.ToString());
     }
 }
