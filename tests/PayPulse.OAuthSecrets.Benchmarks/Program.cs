@@ -4,18 +4,26 @@ using BenchmarkDotNet.Running;
 using PayPulse.OAuthSecrets.Benchmarks;
 using PayPulse.OAuthSecrets.Internal.Serialization;
 
-// Two ways to measure the library's hot paths:
+// Ways to measure the library's hot paths:
 //   --check    a measuring program: runs each path many times and fails (exit 1) when one misses its target
 //              for time per call or bytes allocated per call. Time targets are ratios to a baseline workload
 //              (System.Text.Json reading the same bundle) timed in blocks that alternate with the path's, so a loaded
 //              machine slows both alike; allocation targets are absolute and tight, since they do not vary;
 //   --calls    a measuring program: the Secrets Manager calls of each operation, path by path (a Markdown table);
+//   --sweep    a measuring program: IOAuthTokenMaintenance.SweepAsync over 2,000 demo users (`--users N`) on moto and
+//              on the in-process store: dry runs at MaxConcurrency 1, 8, 32 and real runs at write budgets of 5 and
+//              40 a second, with the writes a second observed (a Markdown table); see SweepThroughput;
 //   --startup  a measuring program: process start to the first GetAsync done, against python3 + boto3 on one moto,
 //              as JIT, ReadyToRun and Native AOT, interleaved (`--rounds N`, default 10); see StartupTimes;
 //   otherwise  BenchmarkDotNet (pass its arguments, e.g. --filter * --job short).
 if (args.Length > 0 && args[0] == "--calls")
 {
     return await CallCounts.RunAsync();
+}
+
+if (args.Length > 0 && args[0] == "--sweep")
+{
+    return await SweepThroughput.RunAsync(args);
 }
 
 if (args.Length > 0 && args[0] == "--startup")
