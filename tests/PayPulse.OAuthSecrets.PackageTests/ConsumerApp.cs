@@ -86,13 +86,28 @@ public sealed class ConsumerApp
             </Project>
             """);
         await File.WriteAllTextAsync(Path.Combine(directory, "Program.cs"), Program);
+        // The library comes from the local feed only; everything else (the library's dependencies, and the SDK's
+        // runtime and app-host packs a self-contained net8.0 build needs) from this machine's own sources, so a
+        // machine whose package cache lacks a pack still builds the app.
+        var machineSources = await MachineSourcesAsync(directory);
+        var sources = string.Concat(machineSources.Select((url, i) => $"""
+                <add key="machine-{i}" value="{System.Security.SecurityElement.Escape(url)}" />
+            """));
+        var mappings = string.Concat(machineSources.Select((_, i) => $"""
+                <packageSource key="machine-{i}"><package pattern="*" /></packageSource>
+            """));
         await File.WriteAllTextAsync(Path.Combine(directory, "nuget.config"), $"""
             <?xml version="1.0" encoding="utf-8"?>
             <configuration>
               <packageSources>
                 <clear />
                 <add key="local" value="{release.PackOutputDirectory}" />
+            {sources}
               </packageSources>
+              <packageSourceMapping>
+                <packageSource key="local"><package pattern="{PackedRelease.PackageId}" /></packageSource>
+            {mappings}
+              </packageSourceMapping>
             </configuration>
             """);
 
@@ -100,5 +115,17 @@ public sealed class ConsumerApp
         var build = await ProcessRunner.RunBuildAsync(directory, ["build", "-c", "Release"], BuildTimeout);
         build.EnsureSuccess();
         return new ConsumerApp(directory, build.Output, TimeProvider.System.GetElapsedTime(started));
+    }
+
+    /// <summary>The package sources enabled on this machine (as <c>dotnet nuget list source</c> reports them).</summary>
+    private static async Task<IReadOnlyList<string>> MachineSourcesAsync(string directory)
+    {
+        var listed = await ProcessRunner.RunAsync(
+            ProcessRunner.DotnetExecutable, directory, ["nuget", "list", "source", "--format", "short"], TimeSpan.FromMinutes(1));
+        return listed.ExitCode != 0
+            ? []
+            : [.. listed.Output.Split('\n', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)
+                .Where(line => line.StartsWith("E ", StringComparison.Ordinal))
+                .Select(line => line[2..].Trim())];
     }
 }
