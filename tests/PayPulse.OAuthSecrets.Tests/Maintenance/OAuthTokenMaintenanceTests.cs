@@ -416,6 +416,25 @@ public sealed class OAuthTokenMaintenanceTests : IDisposable
         failure.Which.Kind.Should().Be(SecretsManagerErrorKind.AccessDenied);
     }
 
+    [Fact]
+    public async Task PagesThatPointBackAtEachOther_AreAnInvalidResponse_NotAnEndlessListing()
+    {
+        var client = NSubstitute.Substitute.For<ISecretsManagerClient>();
+        NSubstitute.SubstituteExtensions.Returns(
+            client.ListSecretsAsync(Prefix, null, NSubstitute.Arg.Any<CancellationToken>()), Task.FromResult(new SecretListPage([Prefix + "a"], "t1")));
+        NSubstitute.SubstituteExtensions.Returns(
+            client.ListSecretsAsync(Prefix, "t1", NSubstitute.Arg.Any<CancellationToken>()), Task.FromResult(new SecretListPage([Prefix + "b"], "t2")));
+        NSubstitute.SubstituteExtensions.Returns(
+            client.ListSecretsAsync(Prefix, "t2", NSubstitute.Arg.Any<CancellationToken>()), Task.FromResult(new SecretListPage([Prefix + "a"], "t1")));
+        var maintenance = new OAuthTokenMaintenance(_host.Store, _host.Coordinator, client, _host.Options, _host.Time, new FakeLogger(_host.Logs));
+
+        var failure = await FluentActions.Awaiting(() => maintenance.SweepAsync(new OAuthTokenSweepOptions()).WaitAsync(TimeSpan.FromSeconds(10)))
+            .Should().ThrowAsync<SecretsManagerException>();
+
+        failure.Which.Kind.Should().Be(SecretsManagerErrorKind.InvalidResponse);
+        await client.DidNotReceive().GetSecretValueAsync(NSubstitute.Arg.Any<string>(), NSubstitute.Arg.Any<CancellationToken>());
+    }
+
     public static TheoryData<Action<OAuthTokenSweepOptions>> OutOfRange() => new()
     {
         o => o.KeepAliveAfter = TimeSpan.Zero,

@@ -96,6 +96,7 @@ internal sealed class OAuthTokenMaintenance(
     {
         var seen = new HashSet<string>(StringComparer.Ordinal);
         var names = new List<string>();
+        var tokens = new HashSet<string>(StringComparer.Ordinal);
         string? next = null;
         do
         {
@@ -109,6 +110,16 @@ internal sealed class OAuthTokenMaintenance(
             }
 
             next = page.NextToken;
+            if (next is not null && !tokens.Add(next))
+            {
+                // Pages that point back at each other would list forever.
+                throw new SecretsManagerException(
+                    $"Secrets Manager ListSecrets on '{secretsOptions.SecretNamePrefix}' returned a NextToken it had returned before.",
+                    SecretsManagerErrorKind.InvalidResponse,
+                    errorCode: null,
+                    System.Net.HttpStatusCode.OK,
+                    requestId: null);
+            }
         }
         while (next is not null);
 
