@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
+using PayPulse.OAuthSecrets.Sample;
 
 namespace PayPulse.OAuthSecrets.MaintenanceSweep;
 

@@ -9,6 +9,7 @@ using Microsoft.Extensions.Options;
 using PayPulse.OAuthSecrets;
 using PayPulse.OAuthSecrets.Maintenance;
 using PayPulse.OAuthSecrets.MaintenanceSweep;
+using PayPulse.OAuthSecrets.Sample;
 
 // The maintenance sweep as a scheduled job would run it (a cron job, an ECS scheduled task, a Lambda on a schedule):
 // IOAuthTokenMaintenance.SweepAsync over every user secret, with a live progress line and the report at the end.

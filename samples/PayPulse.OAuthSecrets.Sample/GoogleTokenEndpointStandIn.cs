@@ -6,14 +6,20 @@ using System.Web;
 namespace PayPulse.OAuthSecrets.Sample;
 
 /// <summary>
-/// A stand-in for Google's token endpoint on 127.0.0.1, so that the sample can show refreshes without real Google
+/// A stand-in for Google's token endpoint on 127.0.0.1, so that the samples can show refreshes without real Google
 /// tokens: it answers refresh_token grants with a new access token, and <c>invalid_grant</c> for refresh tokens it was
-/// told are revoked.
+/// told are revoked (<see cref="Revoke"/>) or that start with <see cref="RevokedPrefix"/>. The prefix rule is in the
+/// token itself, so a later run, in another process, finds the same grants revoked (the maintenance sweep sample's demo
+/// users "revoked at Google").
 /// </summary>
 internal sealed class GoogleTokenEndpointStandIn : IAsyncDisposable
 {
     private readonly HttpListener _listener = new();
+    /// <summary>The start of every refresh token this stand-in refuses with <c>invalid_grant</c>.</summary>
+    public const string RevokedPrefix = "1//revoked-";
+
     private readonly HashSet<string> _revoked = new(StringComparer.Ordinal);
+    private int _requests;
     private readonly Task _loop;
     private int _issued;
 
@@ -27,7 +33,7 @@ internal sealed class GoogleTokenEndpointStandIn : IAsyncDisposable
 
     public Uri TokenUri { get; }
 
-    public int RequestCount { get; private set; }
+    public int RequestCount => Volatile.Read(ref _requests);
 
     public static GoogleTokenEndpointStandIn Start()
     {
@@ -78,11 +84,12 @@ internal sealed class GoogleTokenEndpointStandIn : IAsyncDisposable
 
             using var reader = new StreamReader(context.Request.InputStream, Encoding.UTF8);
             var form = HttpUtility.ParseQueryString(await reader.ReadToEndAsync());
-            RequestCount++;
+            Interlocked.Increment(ref _requests);
+            var refreshToken = form["refresh_token"] ?? string.Empty;
             bool revoked;
             lock (_revoked)
             {
-                revoked = _revoked.Contains(form["refresh_token"] ?? string.Empty);
+                revoked = _revoked.Contains(refreshToken) || refreshToken.StartsWith(RevokedPrefix, StringComparison.Ordinal);
             }
 
             var (status, body) = form["grant_type"] != "refresh_token" || string.IsNullOrEmpty(form["client_id"])

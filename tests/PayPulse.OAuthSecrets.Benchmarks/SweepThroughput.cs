@@ -7,6 +7,7 @@ using Microsoft.Extensions.Logging;
 using PayPulse.OAuthSecrets.Internal.SecretsManager;
 using PayPulse.OAuthSecrets.Maintenance;
 using PayPulse.OAuthSecrets.MaintenanceSweep;
+using PayPulse.OAuthSecrets.Sample;
 
 namespace PayPulse.OAuthSecrets.Benchmarks;
 
