@@ -34,7 +34,7 @@ if (args.Length > 0 && args[0] == "--startup")
 if (args.Length > 0 && args[0] == "--check")
 {
     using var workloads = new Workloads();
-    Console.WriteLine($"Baseline: {Workloads.BaselineDescription}; load {LoadAverage()}.");
+    Console.WriteLine($"Baseline: {Workloads.BaselineDescription}; load {MachineFacts.LoadAverage()}.");
 
     // The baseline runs before every path; optimize it fully first, so the first path is not judged against a slower one.
     _ = CallsPerBlock(() => Workloads.Baseline(), TimeSpan.FromMilliseconds(0.5), warmupSeconds: 3);
@@ -52,7 +52,7 @@ if (args.Length > 0 && args[0] == "--check")
     failed += Check("GetSecretValue: sign, send (canned), read", 100, 24_576, () => workloads.Client.GetSecretValueAsync("gmail/user/bench"));
     failed += Check("IOAuthTokenStore.GetAsync (in-process store)", 2, 4_096, () => workloads.Store.GetAsync("bench"));
     failed += Check("IGmailCredentialFactory.CreateAsync, valid token", 3, 8_192, () => workloads.Credentials.CreateAsync("bench"));
-    Console.WriteLine($"Load afterwards: {LoadAverage()}.");
+    Console.WriteLine($"Load afterwards: {MachineFacts.LoadAverage()}.");
     Console.WriteLine(failed == 0 ? "All targets met." : $"{failed} target(s) missed.");
     return failed == 0 ? 0 : 1;
 }
@@ -135,6 +135,3 @@ static int CallsPerBlock(Action call, TimeSpan blockTime, double warmupSeconds =
 
     return (int)Math.Clamp(blockTime / (clock.Elapsed / tail), 1, 100_000);
 }
-
-static string LoadAverage() =>
-    File.Exists("/proc/loadavg") ? string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "unknown";

@@ -34,9 +34,9 @@ internal static class StartupTimes
     public static async Task<int> RunAsync(string[] args)
     {
         var rounds = ReadRounds(args);
-        var root = FindRepositoryRoot();
+        var root = MachineFacts.RepositoryRoot();
         var output = Path.Combine(AppContext.BaseDirectory, "startup-probe");
-        Console.WriteLine($"Start-up: {rounds} interleaved rounds after one warm-up round; {Environment.ProcessorCount} cores; load {LoadAverage()}.");
+        Console.WriteLine($"Start-up: {rounds} interleaved rounds after one warm-up round; {Environment.ProcessorCount} cores; load {MachineFacts.LoadAverage()}.");
 
         var probe = Path.Combine(root, "tests", "PayPulse.OAuthSecrets.StartupProbe", "PayPulse.OAuthSecrets.StartupProbe.csproj");
         var flavours = new List<Flavour>();
@@ -148,7 +148,7 @@ internal static class StartupTimes
             missed += Target(Invariant($"{flavour}: first GetAsync on moto {ratio:0.00}× boto3"), ratio <= target, Invariant($"target ≤ {target:0.0}×"));
         }
 
-        Console.WriteLine($"Load afterwards: {LoadAverage()}.");
+        Console.WriteLine($"Load afterwards: {MachineFacts.LoadAverage()}.");
         Console.WriteLine(missed == 0 ? "All start-up targets met." : $"{missed} start-up target(s) missed.");
         return missed == 0 ? 0 : 1;
     }
@@ -268,22 +268,6 @@ internal static class StartupTimes
         var index = Array.IndexOf(args, "--rounds");
         return index >= 0 && index + 1 < args.Length ? int.Parse(args[index + 1], CultureInfo.InvariantCulture) : 10;
     }
-
-    private static string FindRepositoryRoot()
-    {
-        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
-        {
-            if (File.Exists(Path.Combine(directory.FullName, "PayPulse.OAuthSecrets.sln")))
-            {
-                return directory.FullName;
-            }
-        }
-
-        throw new InvalidOperationException("The repository root (PayPulse.OAuthSecrets.sln) was not found above " + AppContext.BaseDirectory);
-    }
-
-    private static string LoadAverage() =>
-        File.Exists("/proc/loadavg") ? string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "unknown";
 
     internal static double Median(IEnumerable<double> values)
     {

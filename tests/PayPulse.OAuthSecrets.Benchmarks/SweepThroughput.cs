@@ -29,8 +29,8 @@ internal static class SweepThroughput
     {
         var users = ReadOption(args, "--users", 2_000);
         var timeline = args.Contains("--timeline", StringComparer.Ordinal);
-        var root = FindRepositoryRoot();
-        Console.WriteLine(Invariant($"Sweep throughput: {users} demo users a population; {Environment.ProcessorCount} cores; load {LoadAverage()}."));
+        var root = MachineFacts.RepositoryRoot();
+        Console.WriteLine(Invariant($"Sweep throughput: {users} demo users a population; {Environment.ProcessorCount} cores; load {MachineFacts.LoadAverage()}."));
         await using var google = GoogleTokenEndpointStandIn.Start();
         await using var moto = await MotoProcess.StartAsync(Path.Combine(root, "tests", "PayPulse.OAuthSecrets.IntegrationTests", "Scripts", "moto_launcher.py"));
 
@@ -70,7 +70,7 @@ internal static class SweepThroughput
         }
 
         Console.WriteLine();
-        Console.WriteLine($"Load afterwards: {LoadAverage()}.");
+        Console.WriteLine($"Load afterwards: {MachineFacts.LoadAverage()}.");
         if (notes.Count > 0)
         {
             Console.WriteLine();
@@ -234,22 +234,6 @@ internal static class SweepThroughput
         var at = Array.IndexOf(args, name);
         return at >= 0 && at + 1 < args.Length ? int.Parse(args[at + 1], CultureInfo.InvariantCulture) : defaultValue;
     }
-
-    private static string FindRepositoryRoot()
-    {
-        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
-        {
-            if (File.Exists(Path.Combine(directory.FullName, "PayPulse.OAuthSecrets.sln")))
-            {
-                return directory.FullName;
-            }
-        }
-
-        throw new InvalidOperationException("The repository root (PayPulse.OAuthSecrets.sln) was not found above " + AppContext.BaseDirectory);
-    }
-
-    private static string LoadAverage() =>
-        File.Exists("/proc/loadavg") ? string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "unknown";
 
     private static string Invariant(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
 
