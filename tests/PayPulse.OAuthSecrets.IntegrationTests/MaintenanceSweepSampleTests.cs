@@ -4,6 +4,7 @@ using System.Text.RegularExpressions;
 using PayPulse.OAuthSecrets.IntegrationTests.Infrastructure;
 using PayPulse.OAuthSecrets.IntegrationTests.Support;
 using PayPulse.OAuthSecrets.Internal.SecretsManager;
+using PayPulse.OAuthSecrets.Maintenance;
 
 namespace PayPulse.OAuthSecrets.IntegrationTests;
 
@@ -146,7 +147,7 @@ public sealed partial class MaintenanceSweepSampleTests : IAsyncLifetime
         exitCode.Should().Be(0, second.Describe());
         second.Output.Should().NotContain(l => l.StartsWith("Seeded", StringComparison.Ordinal), "no seed was asked for");
         Report(second).Should().BeEquivalentTo(
-            new SweepCounts
+            new OAuthTokenSweepReport
             {
                 Scanned = 100 - seeded["revoked"] - seeded["abandoned"],
                 Valid = seeded["valid"] + seeded["idle"],
@@ -162,7 +163,7 @@ public sealed partial class MaintenanceSweepSampleTests : IAsyncLifetime
     private static string[] Args(string switches) => switches.Split(' ', StringSplitOptions.RemoveEmptyEntries);
 
     /// <summary>The classes of a freshly seeded population, before any action (see the sample's DemoUserKind).</summary>
-    private static SweepCounts Classes(Dictionary<string, int> seeded) => new()
+    private static OAuthTokenSweepReport Classes(Dictionary<string, int> seeded) => new()
     {
         Scanned = seeded.Values.Sum(),
         Valid = seeded["valid"],
@@ -174,7 +175,7 @@ public sealed partial class MaintenanceSweepSampleTests : IAsyncLifetime
         Malformed = seeded["malformed"],
     };
 
-    private static SweepCounts ExpectedAfterAllActions(Dictionary<string, int> seeded) => Classes(seeded) with
+    private static OAuthTokenSweepReport ExpectedAfterAllActions(Dictionary<string, int> seeded) => Classes(seeded) with
     {
         Revoked = seeded["revoked"],
         KeptAlive = seeded["idle"],
@@ -193,14 +194,14 @@ public sealed partial class MaintenanceSweepSampleTests : IAsyncLifetime
     }
 
     /// <summary>The report's counts, read from its "  Label   N" lines.</summary>
-    private static SweepCounts Report(SampleProcess process)
+    private static OAuthTokenSweepReport Report(SampleProcess process)
     {
         var lines = process.Output.Select(l => ReportLine().Match(l)).Where(m => m.Success)
             .ToDictionary(m => m.Groups["label"].Value, m => int.Parse(m.Groups["value"].Value, CultureInfo.InvariantCulture), StringComparer.Ordinal);
         int Get(string label) => lines.TryGetValue(label, out var value)
             ? value
             : throw new InvalidOperationException($"No '{label}' line in the report:{Environment.NewLine}{process.Describe()}");
-        return new SweepCounts
+        return new OAuthTokenSweepReport
         {
             Scanned = Get("Scanned"),
             Valid = Get("Valid"),
@@ -254,30 +255,4 @@ public sealed partial class MaintenanceSweepSampleTests : IAsyncLifetime
 
     [GeneratedRegex(@"--PayPulse:OAuthSecrets:SecretNamePrefix=(?<prefix>\S+) --google-stand-in")]
     private static partial Regex HintLine();
-
-    /// <summary>The counts of a sweep report, as printed.</summary>
-    private sealed record SweepCounts
-    {
-        public int Scanned { get; init; }
-
-        public int Valid { get; init; }
-
-        public int Expiring { get; init; }
-
-        public int Expired { get; init; }
-
-        public int WithoutRefreshToken { get; init; }
-
-        public int Malformed { get; init; }
-
-        public int Revoked { get; init; }
-
-        public int KeptAlive { get; init; }
-
-        public int DeletedRevoked { get; init; }
-
-        public int DeletedAbandoned { get; init; }
-
-        public int Failed { get; init; }
-    }
 }

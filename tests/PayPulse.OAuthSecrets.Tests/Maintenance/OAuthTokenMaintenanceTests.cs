@@ -416,14 +416,17 @@ public sealed class OAuthTokenMaintenanceTests : IDisposable
         failure.Which.Kind.Should().Be(SecretsManagerErrorKind.AccessDenied);
     }
 
-    [Fact]
-    public async Task PagesThatPointBackAtEachOther_AreAnInvalidResponse_NotAnEndlessListing()
+    [Theory]
+    [InlineData("t1")]
+    [InlineData("t2")]
+    public async Task PagesThatPointBackAtEachOther_AreAnInvalidResponse_NotAnEndlessListing(string tokenAfterT1)
     {
+        // t1 -> t1 is a page that points at itself; t1 -> t2 -> t1 a cycle of two.
         var client = NSubstitute.Substitute.For<ISecretsManagerClient>();
         NSubstitute.SubstituteExtensions.Returns(
             client.ListSecretsAsync(Prefix, null, NSubstitute.Arg.Any<CancellationToken>()), Task.FromResult(new SecretListPage([Prefix + "a"], "t1")));
         NSubstitute.SubstituteExtensions.Returns(
-            client.ListSecretsAsync(Prefix, "t1", NSubstitute.Arg.Any<CancellationToken>()), Task.FromResult(new SecretListPage([Prefix + "b"], "t2")));
+            client.ListSecretsAsync(Prefix, "t1", NSubstitute.Arg.Any<CancellationToken>()), Task.FromResult(new SecretListPage([Prefix + "b"], tokenAfterT1)));
         NSubstitute.SubstituteExtensions.Returns(
             client.ListSecretsAsync(Prefix, "t2", NSubstitute.Arg.Any<CancellationToken>()), Task.FromResult(new SecretListPage([Prefix + "a"], "t1")));
         var maintenance = new OAuthTokenMaintenance(_host.Store, _host.Coordinator, client, _host.Options, _host.Time, new FakeLogger(_host.Logs));

@@ -26,10 +26,8 @@ internal sealed class OAuthTokenMaintenance(
         IProgress<OAuthTokenSweepProgress>? progress = null,
         CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(options);
         OAuthTokenSweepOptions.Validate(options);
         cancellationToken.ThrowIfCancellationRequested();
-        var sweep = new Sweep(options, new SweepTally(progress));
         var started = timeProvider.GetTimestamp();
         Log.SweepStarting(
             logger,
@@ -46,6 +44,7 @@ internal sealed class OAuthTokenMaintenance(
         using var budget = options.DryRun ? null : new SecretsManagerWriteBudget(options.MaxWritesPerSecond);
         SecretsManagerWriteBudget.Use(budget);
         using var actionSlots = new SemaphoreSlim(options.MaxWritesPerSecond);
+        var sweep = new Sweep(options, new SweepTally(progress), actionSlots);
         try
         {
             // The whole listing before any action: a delete made while paging could move the next page past secrets
@@ -56,7 +55,7 @@ internal sealed class OAuthTokenMaintenance(
             await Parallel.ForEachAsync(
                     names,
                     new ParallelOptions { MaxDegreeOfParallelism = options.MaxConcurrency, CancellationToken = cancellationToken },
-                    (name, token) => new ValueTask(SweepOneAsync(sweep, actionSlots, name, token)))
+                    (name, token) => new ValueTask(SweepOneAsync(sweep, name, token)))
                 .ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
@@ -126,7 +125,7 @@ internal sealed class OAuthTokenMaintenance(
         return names;
     }
 
-    private async Task SweepOneAsync(Sweep sweep, SemaphoreSlim actionSlots, string name, CancellationToken cancellationToken)
+    private async Task SweepOneAsync(Sweep sweep, string name, CancellationToken cancellationToken)
     {
         var userId = name[secretsOptions.SecretNamePrefix.Length..];
         StoredBundle? stored;
@@ -135,15 +134,9 @@ internal sealed class OAuthTokenMaintenance(
             SecretNames.ValidateUserId(userId);
             stored = await store.ReadAsync(userId, cancellationToken).ConfigureAwait(false);
         }
-        catch (ArgumentException ex)
+        catch (Exception ex) when (ex is OAuthSecretFormatException or ArgumentException)
         {
-            // Not {prefix}{user id}: no store call can address it.
-            Log.SweepMalformed(logger, name, ex);
-            sweep.Tally.Classified(SecretClass.Malformed);
-            return;
-        }
-        catch (OAuthSecretFormatException ex)
-        {
+            // Not a bundle, or not {prefix}{user id}: no store call can address it.
             Log.SweepMalformed(logger, name, ex);
             sweep.Tally.Classified(SecretClass.Malformed);
             return;
@@ -167,39 +160,32 @@ internal sealed class OAuthTokenMaintenance(
         sweep.Tally.Classified(Classify(bundle, now, secretsOptions.RefreshBeforeExpiry));
         if (options.KeepAlive && bundle.RefreshToken is not null && now - bundle.CreatedAt > options.KeepAliveAfter)
         {
-            await ActAsync(sweep, actionSlots, KeepAliveAction, userId, name, () => KeepAliveAsync(sweep, userId, name, stored), cancellationToken)
+            await ActAsync(sweep, KeepAliveAction, userId, name, () => KeepAliveAsync(sweep, userId, name, stored), sweep.Tally.KeptAlive, cancellationToken)
                 .ConfigureAwait(false);
         }
         else if (options.DeleteAbandoned && bundle.RefreshToken is null && now - bundle.ExpiresAt > options.AbandonedAfter)
         {
-            await ActAsync(sweep, actionSlots, DeleteAbandonedAction, userId, name, () => DeleteAbandonedAsync(sweep, userId, name, stored), cancellationToken)
+            await ActAsync(
+                    sweep, DeleteAbandonedAction, userId, name, () => DeleteAbandonedAsync(sweep, userId, name, stored), sweep.Tally.DeletedAbandoned, cancellationToken)
                 .ConfigureAwait(false);
         }
     }
 
     /// <summary>
-    /// One action: reported only on a dry run; otherwise started once a slot is free (the wait is cancellable) and,
-    /// once started, run to its end whatever the cancellation.
+    /// One action: on a dry run only counted as <paramref name="wouldDo"/>; otherwise started once a slot is free (the
+    /// wait is cancellable) and, once started, run to its end whatever the cancellation.
     /// </summary>
     private async Task ActAsync(
-        Sweep sweep, SemaphoreSlim actionSlots, string action, string userId, string name, Func<Task> act, CancellationToken cancellationToken)
+        Sweep sweep, string action, string userId, string name, Func<Task> act, Action wouldDo, CancellationToken cancellationToken)
     {
         if (sweep.Options.DryRun)
         {
             Log.SweepWouldAct(logger, action, userId, name);
-            if (string.Equals(action, KeepAliveAction, StringComparison.Ordinal))
-            {
-                sweep.Tally.KeptAlive();
-            }
-            else
-            {
-                sweep.Tally.DeletedAbandoned();
-            }
-
+            wouldDo();
             return;
         }
 
-        await actionSlots.WaitAsync(cancellationToken).ConfigureAwait(false);
+        await sweep.ActionSlots.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
             await act().ConfigureAwait(false);
@@ -211,7 +197,7 @@ internal sealed class OAuthTokenMaintenance(
         }
         finally
         {
-            actionSlots.Release();
+            sweep.ActionSlots.Release();
         }
     }
 
@@ -281,5 +267,6 @@ internal sealed class OAuthTokenMaintenance(
         Malformed,
     }
 
-    private sealed record Sweep(OAuthTokenSweepOptions Options, SweepTally Tally);
+    /// <summary>One sweep's options, counts, and slots for the actions it runs at a time.</summary>
+    private sealed record Sweep(OAuthTokenSweepOptions Options, SweepTally Tally, SemaphoreSlim ActionSlots);
 }

@@ -257,17 +257,6 @@ internal sealed class SecretsManagerClient : ISecretsManagerClient
             }
         }
 
-        if (string.Equals(response.NextToken, nextToken, StringComparison.Ordinal) && nextToken is not null)
-        {
-            // A page that points at itself would list forever.
-            throw new SecretsManagerException(
-                $"Secrets Manager ListSecrets on '{namePrefix}' returned the NextToken it was given.",
-                SecretsManagerErrorKind.InvalidResponse,
-                errorCode: null,
-                HttpStatusCode.OK,
-                requestId: null);
-        }
-
         return new SecretListPage(names, string.IsNullOrEmpty(response.NextToken) ? null : response.NextToken);
     }
 
