@@ -88,18 +88,17 @@ internal sealed class SecretsManagerWriteBudget : IDisposable
     {
         try
         {
-            using (var lease = _limiter.AttemptAcquire(1))
+            // Completed at once while a permit is free. Otherwise the limiter's own task, completed when the window frees
+            // one (or with a failed lease when the budget is disposed: the write then goes ahead). A replenishing
+            // limiter's lease holds nothing: permits come back with the window, not with the lease.
+            var permit = _limiter.AcquireAsync(1, cancellationToken);
+            if (permit.IsCompletedSuccessfully)
             {
-                if (lease.IsAcquired)
-                {
-                    return ValueTask.CompletedTask;
-                }
+                permit.Result.Dispose();
+                return ValueTask.CompletedTask;
             }
 
-            // The limiter's own task, completed when the window frees a permit (or with a failed lease when the budget is
-            // disposed: the write then goes ahead). A replenishing limiter's lease holds nothing: permits come back
-            // with the window, not with the lease.
-            return new ValueTask(_limiter.AcquireAsync(1, cancellationToken).AsTask());
+            return new ValueTask(permit.AsTask());
         }
         catch (ObjectDisposedException)
         {
